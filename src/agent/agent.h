@@ -1,0 +1,139 @@
+/*
+ * agent — the state of one `agora agent` process and the functions its
+ * files share. One event loop, one struct agent, no locks.
+ *
+ * Files:
+ *   main.c         flags, start-up, shutdown
+ *   detect.c       cpus/mem/disk/ports detection and --resources merging
+ *   checkpoint.c   <work_dir>/meta: the agent id and what it registered with
+ *   master_link.c  registration with the master: challenge, subscribe stream,
+ *                  pings, back-off, events
+ *   http_api.c     route table and /state, /health, /flags, /metrics
+ */
+#ifndef AGORA_AGENT_AGENT_H
+#define AGORA_AGENT_AGENT_H
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/credentials.h"
+#include "core/flags.h"
+#include "core/http.h"
+#include "core/recordio.h"
+#include "core/resources.h"
+
+struct agent_flags {
+	char *master;
+	char *ip;
+	int64_t port;
+	char *advertise_ip;
+	char *hostname;
+	bool hostname_lookup;
+	char *work_dir;
+	char *resources;
+	char *attributes;
+	char *credential;
+	char *http_credentials;
+	bool authenticate_http_readonly;
+	bool authenticate_http_readwrite;
+	char *isolation;
+	char *containerizers;
+	char *image_providers;
+	char *executor_environment_variables;
+	char *nvidia_gpu_devices;
+	bool switch_user;
+	double registration_backoff_factor;
+	double executor_shutdown_grace_period;
+	char *recover;
+	bool strict;
+	char *launcher_dir;
+	char *logging_level;
+	char *log_dir;
+	char *default_role;
+	char *cgroups_root;
+	char *cgroups_hierarchy;
+	bool cgroups_enable_cfs;
+	bool enforce_container_disk_quota;
+	double disk_watch_interval;
+	double recovery_timeout;
+	double executor_registration_timeout;
+	char *reconfiguration_policy;
+	char *docker_store_dir;
+	char *sandbox_directory;
+	double gc_delay;
+	char *fetcher_cache_dir;
+	bool allow_root_tasks;
+	uint64_t max_body;
+};
+
+enum link_state {
+	LINK_IDLE = 0,	  /* nothing in flight; a retry is scheduled */
+	LINK_CHALLENGE,	  /* asked the master for a nonce */
+	LINK_SUBSCRIBING, /* subscribe sent, waiting for SUBSCRIBED */
+	LINK_CONNECTED,	  /* SUBSCRIBED received, stream open */
+};
+
+struct agent {
+	struct event_base *base;
+	struct agent_flags flags;
+	struct http_server *http;
+	double start_time;
+
+	char master_host[256];
+	uint16_t master_port;
+	struct credential credential;
+	bool have_credential;
+	struct credentials http_credentials;
+	bool have_http_credentials;
+
+	char id[128]; /* empty until first registration */
+	char hostname[256];
+	char advertised_ip[64];
+	uint16_t port;
+	struct resources resources;
+	json_t *attributes; /* Mesos Attribute array */
+
+	/* master link */
+	enum link_state link;
+	struct http_client *ctl;    /* calls: challenge, pings */
+	struct http_client *stream; /* the subscribe stream, own connection */
+	struct recordio_reader rio;
+	char session[65];
+	char master_id[64];
+	double ping_interval;
+	double heartbeat_interval;
+	double last_event; /* monotonic */
+	double backoff;	   /* current back-off ceiling, seconds */
+	int stream_status;
+	char stream_error[512];
+	struct event *ping_timer, *retry_timer;
+	bool registered_once;
+
+	struct event *sigint, *sigterm;
+};
+
+extern const struct flag_def agent_flag_defs[];
+extern const size_t agent_flag_count;
+
+/* detect.c: fills a->resources from detection + --resources; err names the flag. */
+int detect_resources(struct agent *a, char *err, size_t errlen);
+
+/* checkpoint.c */
+int checkpoint_load_id(struct agent *a, struct resources *previous);
+int checkpoint_save_agent(struct agent *a);
+
+/* master_link.c */
+int link_parse_master(struct agent *a, char *err, size_t errlen);
+void link_init_timers(struct agent *a);
+void link_start(struct agent *a);
+void link_stop(struct agent *a);
+const char *link_state_name(enum link_state s);
+
+/* http_api.c */
+int agent_http_start(struct agent *a, char *err, size_t errlen);
+
+int agent_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * agent/main — `agora agent`: flags, start-up checks, the event loop.
+ *
+ * Start-up order: flags → credential → work_dir → detected resources →
+ * checkpointed agent id (and the resources it last registered with) →
+ * HTTP listener → master link. SIGINT/SIGTERM stop the loop.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "core/version.h"
+
+#define F(field) offsetof(struct agent_flags, field)
+
+const struct flag_def agent_flag_defs[] = {
+	{ "master", NULL, FLAG_STRING, F(master), NULL,
+	  "The master: host:port (or file:///path holding it)" },
+	{ "ip", NULL, FLAG_STRING, F(ip), "0.0.0.0", "IP address to listen on" },
+	{ "port", NULL, FLAG_INT, F(port), "5051", "Port to listen on" },
+	{ "advertise_ip", NULL, FLAG_STRING, F(advertise_ip), NULL,
+	  "IP address advertised to the master" },
+	{ "hostname", NULL, FLAG_STRING, F(hostname), NULL,
+	  "Hostname advertised (default: the system hostname)" },
+	{ "hostname_lookup", NULL, FLAG_BOOL, F(hostname_lookup), "true",
+	  "Look up the hostname when --hostname is not given" },
+	{ "work_dir", NULL, FLAG_PATH, F(work_dir), "/var/lib/agora/agent",
+	  "Directory for sandboxes and checkpoints" },
+	{ "resources", NULL, FLAG_STRING, F(resources), NULL,
+	  "Resources, e.g. 'cpus:4;mem:8192;gpus:2;ports:[31000-32000]' or a JSON array; "
+	  "unnamed resources are detected" },
+	{ "attributes", NULL, FLAG_STRING, F(attributes), NULL, "Attributes: 'rack:r1;zone:2'" },
+	{ "credential", NULL, FLAG_PATH, F(credential), NULL,
+	  "File with this agent's principal and secret (JSON or 'principal secret')" },
+	{ "http_credentials", NULL, FLAG_PATH, F(http_credentials), NULL,
+	  "Credentials accepted by this agent's HTTP endpoints (default: --credential)" },
+	{ "authenticate_http_readonly", NULL, FLAG_BOOL, F(authenticate_http_readonly), "true",
+	  "Read-only endpoints (/state, /files) require HTTP Basic" },
+	{ "authenticate_http_readwrite", NULL, FLAG_BOOL, F(authenticate_http_readwrite), "true",
+	  "Read-write endpoints require HTTP Basic" },
+	{ "isolation", NULL, FLAG_STRING, F(isolation), "posix/cpu,posix/mem",
+	  "Isolators, comma separated (Mesos names)" },
+	{ "containerizers", NULL, FLAG_STRING, F(containerizers), "mesos", "Containerizers" },
+	{ "image_providers", NULL, FLAG_STRING, F(image_providers), NULL,
+	  "Container image providers (docker)" },
+	{ "executor_environment_variables", NULL, FLAG_JSON, F(executor_environment_variables),
+	  NULL, "JSON object of environment variables given to every task" },
+	{ "nvidia_gpu_devices", NULL, FLAG_STRING, F(nvidia_gpu_devices), NULL,
+	  "NVML indices of the GPUs to offer, e.g. '0,1'" },
+	{ "switch_user", NULL, FLAG_BOOL, F(switch_user), "true",
+	  "Run tasks as their user (setuid)" },
+	{ "registration_backoff_factor", NULL, FLAG_DURATION, F(registration_backoff_factor),
+	  "1secs", "Initial ceiling of the random (re-)registration back-off" },
+	{ "executor_shutdown_grace_period", NULL, FLAG_DURATION,
+	  F(executor_shutdown_grace_period), "5secs",
+	  "Time between SIGTERM and SIGKILL when killing a task" },
+	{ "recover", NULL, FLAG_STRING, F(recover), "reconnect",
+	  "reconnect: re-attach to running tasks after a restart; cleanup: kill them" },
+	{ "strict", NULL, FLAG_BOOL, F(strict), "true", "Fail on checkpoint errors" },
+	{ "launcher_dir", NULL, FLAG_PATH, F(launcher_dir), NULL, "Accepted for compatibility" },
+	{ "logging_level", NULL, FLAG_STRING, F(logging_level), "INFO",
+	  "Minimum level logged: DEBUG, INFO, WARNING, ERROR" },
+	{ "log_dir", NULL, FLAG_PATH, F(log_dir), NULL, "Also write the log to <log_dir>/agora-agent.log" },
+	{ "default_role", NULL, FLAG_STRING, F(default_role), "*",
+	  "Role of resources given without one" },
+	{ "cgroups_root", NULL, FLAG_STRING, F(cgroups_root), "agora",
+	  "Name of the cgroup under which tasks' cgroups are made" },
+	{ "cgroups_hierarchy", NULL, FLAG_PATH, F(cgroups_hierarchy), "/sys/fs/cgroup",
+	  "Where the cgroup hierarchies are mounted" },
+	{ "cgroups_enable_cfs", NULL, FLAG_BOOL, F(cgroups_enable_cfs), "false",
+	  "Hard cpu limit (CFS quota) from the task's cpus" },
+	{ "enforce_container_disk_quota", NULL, FLAG_BOOL, F(enforce_container_disk_quota),
+	  "false", "Kill a task whose sandbox exceeds its disk" },
+	{ "disk_watch_interval", NULL, FLAG_DURATION, F(disk_watch_interval), "1mins",
+	  "Period of sandbox disk usage checks" },
+	{ "recovery_timeout", NULL, FLAG_DURATION, F(recovery_timeout), "15mins",
+	  "Accepted for compatibility" },
+	{ "executor_registration_timeout", NULL, FLAG_DURATION,
+	  F(executor_registration_timeout), "1mins", "Accepted for compatibility" },
+	{ "reconfiguration_policy", NULL, FLAG_STRING, F(reconfiguration_policy), "additive",
+	  "equal|additive: agora re-registers with changed resources either way" },
+	{ "docker_store_dir", NULL, FLAG_PATH, F(docker_store_dir), NULL,
+	  "Where image layers are stored" },
+	{ "sandbox_directory", NULL, FLAG_PATH, F(sandbox_directory), "/mnt/mesos/sandbox",
+	  "Sandbox path inside containers" },
+	{ "gc_delay", NULL, FLAG_DURATION, F(gc_delay), "1weeks",
+	  "Time after which finished sandboxes are removed" },
+	{ "fetcher_cache_dir", NULL, FLAG_PATH, F(fetcher_cache_dir), NULL,
+	  "Accepted for compatibility" },
+	{ "allow_root_tasks", NULL, FLAG_BOOL, F(allow_root_tasks), "false",
+	  "Allow tasks to run as root when the master has no ACLs" },
+	{ "max_body", NULL, FLAG_BYTES, F(max_body), "16MB", "Largest accepted request body" },
+};
+const size_t agent_flag_count = ARRAY_LEN(agent_flag_defs);
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent *a = arg;
+	(void)what;
+	log_info("agent: received %s, shutting down (tasks keep running)",
+		 sig == SIGINT ? "SIGINT" : "SIGTERM");
+	event_base_loopexit(a->base, NULL);
+}
+
+/*
+ * Parses --attributes 'rack:r1;size:3;ports:[1-2];zones:{a,b}' into Mesos
+ * Attribute JSON. Bounded: 64 attributes.
+ */
+static int parse_attributes(const char *text, json_t **out, char *err, size_t errlen)
+{
+	char *copy = xstrdup(text), *save = NULL, *item;
+	json_t *arr = json_array();
+	int r = 0;
+
+	for (item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+		char *colon, *name, *value;
+		double d;
+		item = str_trim(item);
+		if (!*item)
+			continue;
+		colon = strchr(item, ':');
+		if (!colon || colon == item || json_array_size(arr) >= 64) {
+			snprintf(err, errlen, "flag --attributes: '%.64s': expected name:value", item);
+			r = -EINVAL;
+			break;
+		}
+		*colon = '\0';
+		name = str_trim(item);
+		value = str_trim(colon + 1);
+		if (strlen(name) > 128 || strlen(value) > 1024) {
+			snprintf(err, errlen, "flag --attributes: '%.64s' is too long", name);
+			r = -EINVAL;
+			break;
+		}
+		if (parse_double(value, &d) == 0)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:{s:f}}", "name", name,
+							     "type", "SCALAR", "scalar", "value", d));
+		else
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:{s:s}}", "name", name,
+							     "type", "TEXT", "text", "value", value));
+	}
+	free(copy);
+	if (r < 0) {
+		json_decref(arr);
+		return r;
+	}
+	*out = arr;
+	return 0;
+}
+
+static int validate_and_load(struct agent *a, char *err, size_t errlen)
+{
+	struct agent_flags *f = &a->flags;
+	char host[256] = "";
+
+	if (f->port < 0 || f->port > 65535)
+		return snprintf(err, errlen, "flag --port: %lld is not a port", (long long)f->port),
+		       -EINVAL;
+	if (log_level_parse(f->logging_level) < 0)
+		return snprintf(err, errlen, "flag --logging_level: unknown level '%s'",
+				f->logging_level),
+		       -EINVAL;
+	if (strcmp(f->recover, "reconnect") && strcmp(f->recover, "cleanup"))
+		return snprintf(err, errlen, "flag --recover: expected reconnect or cleanup, got '%s'",
+				f->recover),
+		       -EINVAL;
+	if (f->registration_backoff_factor <= 0)
+		f->registration_backoff_factor = 0.01;
+	if (link_parse_master(a, err, errlen) < 0)
+		return -EINVAL;
+	if (f->credential) {
+		if (cred_load_single(f->credential, &a->credential, err, errlen) < 0)
+			return -EINVAL;
+		a->have_credential = true;
+	}
+	if (f->http_credentials) {
+		if (cred_load_list(f->http_credentials, &a->http_credentials, err, errlen) < 0)
+			return -EINVAL;
+		a->have_http_credentials = true;
+	}
+	if (f->authenticate_http_readonly && !a->have_credential && !a->have_http_credentials)
+		return snprintf(err, errlen,
+				"read-only HTTP authentication is on by default but neither "
+				"--credential nor --http_credentials was given; give one, or pass "
+				"--no-authenticate_http_readonly"),
+		       -EINVAL;
+	if (f->attributes) {
+		if (parse_attributes(f->attributes, &a->attributes, err, errlen) < 0)
+			return -EINVAL;
+	} else {
+		a->attributes = json_array();
+	}
+	if (!f->work_dir || !f->work_dir[0])
+		return snprintf(err, errlen, "flag --work_dir is required"), -EINVAL;
+	if (mkdir_p(f->work_dir, 0755) < 0)
+		return snprintf(err, errlen, "flag --work_dir: cannot create %s: %s", f->work_dir,
+				strerror(errno)),
+		       -EINVAL;
+	if (detect_resources(a, err, errlen) < 0)
+		return -EINVAL;
+
+	if (f->hostname)
+		str_copy(a->hostname, f->hostname, sizeof(a->hostname));
+	else if (gethostname(host, sizeof(host)) == 0 && host[0])
+		str_copy(a->hostname, host, sizeof(a->hostname));
+	else
+		str_copy(a->hostname, "localhost", sizeof(a->hostname));
+	if (f->advertise_ip)
+		str_copy(a->advertised_ip, f->advertise_ip, sizeof(a->advertised_ip));
+	else if (strcmp(f->ip, "0.0.0.0") && strcmp(f->ip, "::"))
+		str_copy(a->advertised_ip, f->ip, sizeof(a->advertised_ip));
+	else
+		str_copy(a->advertised_ip, "127.0.0.1", sizeof(a->advertised_ip));
+	if (!f->hostname && !strcmp(f->ip, "127.0.0.1"))
+		str_copy(a->hostname, "127.0.0.1", sizeof(a->hostname));
+	return 0;
+}
+
+static void recover_identity(struct agent *a)
+{
+	struct resources previous = RESOURCES_EMPTY;
+	char old_text[2048], new_text[2048];
+
+	if (checkpoint_load_id(a, &previous) < 0) {
+		log_info("agent: no checkpointed agent id under %s/meta; registering as a new agent",
+			 a->flags.work_dir);
+		return;
+	}
+	if (previous.n && !res_equal(&previous, &a->resources)) {
+		res_to_text(&previous, old_text, sizeof(old_text));
+		res_to_text(&a->resources, new_text, sizeof(new_text));
+		log_info("agent: resources changed since agent %s last registered (was %s, now "
+			 "%s); re-registering under the same id with the new resources",
+			 a->id, old_text, new_text);
+	} else {
+		log_info("agent: recovered agent id %s from %s/meta", a->id, a->flags.work_dir);
+	}
+	res_free(&previous);
+}
+
+static void agent_free(struct agent *a)
+{
+	http_client_free(a->stream);
+	a->stream = NULL;
+	link_stop(a);
+	/* Run the deferred frees (http_client_free_later) still queued. */
+	if (a->base)
+		event_base_loop(a->base, EVLOOP_NONBLOCK);
+	http_client_free(a->ctl);
+	http_client_free(a->stream);
+	recordio_free(&a->rio);
+	http_server_free(a->http);
+	if (a->ping_timer)
+		event_free(a->ping_timer);
+	if (a->retry_timer)
+		event_free(a->retry_timer);
+	if (a->sigint)
+		event_free(a->sigint);
+	if (a->sigterm)
+		event_free(a->sigterm);
+	res_free(&a->resources);
+	json_decref(a->attributes);
+	cred_free(&a->credential);
+	cred_free_list(&a->http_credentials);
+	flags_free(agent_flag_defs, agent_flag_count, &a->flags);
+	if (a->base)
+		event_base_free(a->base);
+}
+
+int agent_main(int argc, char **argv)
+{
+	struct agent a;
+	struct flags_result fr;
+	char err[1024], res_text[2048];
+	int rc = 1;
+
+	memset(&a, 0, sizeof(a));
+	memset(&fr, 0, sizeof(fr));
+	log_init("agent", LOG_LEVEL_INFO);
+	if (flags_load(agent_flag_defs, agent_flag_count, &a.flags, argc, argv, 2, false, &fr,
+		       err, sizeof(err)) < 0) {
+		fprintf(stderr, "agora agent: %s\n(see 'agora agent --help')\n", err);
+		goto out;
+	}
+	if (fr.help) {
+		flags_usage(stdout, "agora agent --master=HOST:PORT [--flag=value ...]",
+			    agent_flag_defs, agent_flag_count);
+		rc = 0;
+		goto out;
+	}
+	if (validate_and_load(&a, err, sizeof(err)) < 0) {
+		fprintf(stderr, "agora agent: %s\n", err);
+		goto out;
+	}
+	if (fr.check_config) {
+		printf("agora agent: configuration OK\n");
+		rc = 0;
+		goto out;
+	}
+	log_set_level((enum log_level)log_level_parse(a.flags.logging_level));
+	if (a.flags.log_dir) {
+		char path[PATH_MAX];
+		if (mkdir_p(a.flags.log_dir, 0755) < 0 ||
+		    str_printf(path, sizeof(path), "%s/agora-agent.log", a.flags.log_dir) < 0 ||
+		    log_open_file(path) < 0)
+			log_warn("agent: cannot open a log file in %s", a.flags.log_dir);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	a.start_time = now_wall();
+	a.backoff = a.flags.registration_backoff_factor;
+	recover_identity(&a);
+
+	a.base = event_base_new();
+	if (!a.base)
+		fatalx("agent: event_base_new failed");
+	if (agent_http_start(&a, err, sizeof(err)) < 0) {
+		log_error("agent: %s", err);
+		goto out;
+	}
+	a.ctl = http_client_new(a.base, a.master_host, a.master_port, 30);
+	link_init_timers(&a);
+	a.sigint = evsignal_new(a.base, SIGINT, on_signal, &a);
+	a.sigterm = evsignal_new(a.base, SIGTERM, on_signal, &a);
+	evsignal_add(a.sigint, NULL);
+	evsignal_add(a.sigterm, NULL);
+
+	res_to_text(&a.resources, res_text, sizeof(res_text));
+	log_info("agent: agora %s agent listening on %s:%u as %s, master %s:%u, resources %s",
+		 AGORA_VERSION, a.flags.ip, a.port, a.hostname, a.master_host, a.master_port,
+		 res_text);
+	link_start(&a);
+	event_base_dispatch(a.base);
+	rc = 0;
+out:
+	agent_free(&a);
+	return rc;
+}

@@ -1,0 +1,10 @@
+/*
+ * cli — the client verbs and `agora up`. Each verb is a file with a
+ * <verb>_main(argc, argv) entry point.
+ */
+#ifndef AGORA_CLI_CLI_H
+#define AGORA_CLI_CLI_H
+
+int up_main(int argc, char **argv);
+
+#endif

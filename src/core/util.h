@@ -1,0 +1,65 @@
+/*
+ * util — small, bounded helpers every layer needs: string copies that
+ * always terminate, whole-file reads with a size cap, atomic file writes,
+ * strict number/duration/byte-size parsers, clocks.
+ *
+ * Error convention (the project's): int results are 0 or -errno; parsers
+ * return 0 or -EINVAL and never read past the given string.
+ */
+#ifndef AGORA_CORE_UTIL_H
+#define AGORA_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Copies at most size-1 bytes and always terminates; returns strlen(src). */
+size_t str_copy(char *dst, const char *src, size_t size);
+/* Appends like strlcat; returns the length it tried to create. */
+size_t str_append(char *dst, const char *src, size_t size);
+/* snprintf that reports truncation: 0 when it fit, -ENAMETOOLONG if not. */
+int str_printf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool str_starts_with(const char *s, const char *prefix);
+bool str_ends_with(const char *s, const char *suffix);
+/* Trims ASCII whitespace in place at both ends; returns s moved forward. */
+char *str_trim(char *s);
+/* malloc'd copy; aborts on out-of-memory (as every x* helper does). */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+/* xrealloc for arrays with overflow check. */
+void *xreallocarray(void *p, size_t count, size_t size);
+
+/*
+ * Reads a whole file into a malloc'd NUL-terminated buffer of at most
+ * max_size bytes. -EFBIG when larger. *len_out may be NULL.
+ */
+int file_read_all(const char *path, size_t max_size, char **data_out, size_t *len_out);
+/* Writes data to path via a temp file, fsync and rename (and fsync of the dir). */
+int file_write_atomic(const char *path, const void *data, size_t len, int mode);
+/* mkdir -p with the given mode for created components. */
+int mkdir_p(const char *path, int mode);
+/* rm -rf, refusing "/" and "". */
+int remove_tree(const char *path);
+
+/* Strict parsers: the whole string must be consumed, no leading space. */
+int parse_int64(const char *s, int64_t *out);
+int parse_uint64(const char *s, uint64_t *out);
+int parse_double(const char *s, double *out);
+/* "15secs", "10mins", "500ms", "1.5hrs", "2days", "1weeks", bare number = seconds. */
+int parse_duration(const char *s, double *seconds_out);
+/* "512MB", "1GB", "100B", bare number = bytes. */
+int parse_bytes(const char *s, uint64_t *bytes_out);
+/* Prints a duration the way Mesos flags do: "15secs", "2mins". */
+void format_duration(double seconds, char *buf, size_t size);
+
+/* Wall clock, seconds since the epoch. */
+double now_wall(void);
+/* Monotonic clock, seconds. */
+double now_mono(void);
+
+#endif

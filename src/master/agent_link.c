@@ -1,0 +1,326 @@
+/*
+ * master/agent_link — the agent protocol, master side.
+ *
+ * The agent always dials the master (never the reverse):
+ *   1. POST /agent/challenge {"principal":P}          -> {"nonce":N}
+ *   2. POST /agent/subscribe {agent_info, auth:{principal,nonce,mac}}
+ *        -> 401 when the proof fails (the log names the principal), or
+ *           200 chunked RecordIO stream: SUBSCRIBED{agent_id, session,
+ *           ping_interval_seconds, master_info}, then HEARTBEAT, LAUNCH,
+ *           KILL ... events.
+ *   3. POST /agent/call with header Agora-Agent-Session: <session>
+ *        {"type":"PING"} ...                            -> 202
+ *        unknown session -> 403 (the agent re-subscribes).
+ * mac = HMAC-SHA256(secret, "agora-agent-v1\n" P "\n" N) (core/auth.h), so
+ * the secret never crosses the wire; a nonce is used at most once and
+ * expires after NONCE_TTL seconds. The agent row is committed to the
+ * registry before SUBSCRIBED is sent (durable before acknowledged).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/auth.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "master/master.h"
+
+#define NONCE_TTL 30.0
+#define MAX_NONCES 100000
+#define AGENT_BODY_MAX (4u << 20)
+
+static json_t *parse_body(struct http_req *r, struct jerr *err)
+{
+	size_t len;
+	const char *body = http_body(r, &len);
+	char ct[64];
+
+	http_content_type(r, ct, sizeof(ct));
+	if (strcmp(ct, "application/json")) {
+		jerr_set(err, NULL, NULL, "expected Content-Type: application/json");
+		return NULL;
+	}
+	if (!body) {
+		jerr_set(err, NULL, NULL, "empty body");
+		return NULL;
+	}
+	return json_parse_bounded(body, len, AGENT_BODY_MAX, "body", err);
+}
+
+void agent_link_gc_nonces(struct master *m)
+{
+	struct map_iter it;
+	void *v;
+	double now = now_mono();
+
+	map_iter_init(&it, &m->nonces);
+	while (map_iter_next(&it, NULL, &v)) {
+		struct nonce_entry *ne = v;
+		if (ne->expires < now) {
+			map_iter_remove(&it);
+			free(ne);
+		}
+	}
+}
+
+void agent_link_challenge(struct http_req *r, void *arg)
+{
+	struct master *m = arg;
+	struct jerr err;
+	json_t *req = parse_body(r, &err);
+	const char *principal = NULL;
+	char nonce[AUTH_NONCE_HEX];
+	struct nonce_entry *ne;
+
+	if (!req) {
+		http_reply_text(r, 400, "%s", err.msg);
+		return;
+	}
+	if (jget_str(req, "principal", NULL, true, CRED_MAX_FIELD, &principal, &err) != 0) {
+		json_decref(req);
+		http_reply_text(r, 400, "%s", err.msg);
+		return;
+	}
+	if (map_count(&m->nonces) >= MAX_NONCES)
+		agent_link_gc_nonces(m);
+	if (map_count(&m->nonces) >= MAX_NONCES || auth_nonce_new(nonce) < 0) {
+		json_decref(req);
+		http_reply_text(r, 503, "too many pending authentications; retry later");
+		return;
+	}
+	ne = xcalloc(1, sizeof(*ne));
+	str_copy(ne->principal, principal, sizeof(ne->principal));
+	ne->expires = now_mono() + NONCE_TTL;
+	map_put(&m->nonces, nonce, ne);
+	json_decref(req);
+	http_reply_json(r, 200, json_pack("{s:s}", "nonce", nonce));
+}
+
+/* Checks the proof in auth{}; on failure fills why. Consumes the nonce. */
+static bool check_proof(struct master *m, const json_t *auth, const char *peer,
+			const char **principal_out, char *why, size_t whylen)
+{
+	const char *principal = NULL, *nonce = NULL, *mac = NULL, *secret;
+	struct nonce_entry *ne;
+	struct jerr err;
+	bool ok;
+
+	if (!auth) {
+		snprintf(why, whylen, "no credentials presented (the master requires agent "
+				      "authentication; give the agent --credential)");
+		return false;
+	}
+	if (jget_str(auth, "principal", "auth", true, CRED_MAX_FIELD, &principal, &err) ||
+	    jget_str(auth, "nonce", "auth", true, 128, &nonce, &err) ||
+	    jget_str(auth, "mac", "auth", true, 128, &mac, &err)) {
+		snprintf(why, whylen, "%s", err.msg);
+		return false;
+	}
+	*principal_out = principal;
+	ne = map_del(&m->nonces, nonce);
+	if (!ne || ne->expires < now_mono() || strcmp(ne->principal, principal)) {
+		free(ne);
+		snprintf(why, whylen, "principal '%s': unknown, expired or reused nonce", principal);
+		return false;
+	}
+	free(ne);
+	secret = cred_lookup(&m->credentials, principal);
+	/* Verify against a dummy secret for unknown principals: same work either way. */
+	ok = auth_mac_verify(secret ? secret : "\x01unknown", principal, nonce, mac);
+	if (!secret) {
+		snprintf(why, whylen, "principal '%s' is not in --credentials", principal);
+		return false;
+	}
+	if (!ok) {
+		snprintf(why, whylen, "principal '%s': wrong secret (MAC mismatch)", principal);
+		return false;
+	}
+	(void)peer;
+	return true;
+}
+
+static void on_agent_stream_closed(struct http_stream *st, void *arg)
+{
+	struct master_agent *a = arg;
+	(void)st;
+	if (a->stream != st)
+		return;
+	/* The stream is dead; forget it before the state change frees it. */
+	a->stream = NULL;
+	http_stream_free(st);
+	if (a->state == AGENT_CONNECTED)
+		agent_set_state(a, AGENT_DISCONNECTED, "connection closed");
+}
+
+static int new_agent_id(struct master *m, char *out, size_t size)
+{
+	return str_printf(out, size, "%s-S%llu", m->id, (unsigned long long)m->next_agent_seq++);
+}
+
+void agent_link_subscribe(struct http_req *r, void *arg)
+{
+	struct master *m = arg;
+	struct jerr err;
+	json_t *req = parse_body(r, &err), *info = NULL, *res_json = NULL, *attrs = NULL;
+	json_t *auth = NULL, *event;
+	const char *id = NULL, *hostname = NULL, *principal = "";
+	int64_t port = 0;
+	struct resources res = RESOURCES_EMPTY;
+	char why[512], idbuf[128];
+	struct master_agent *a;
+	bool known, changed;
+	char *payload;
+	const char *peer = http_peer(r);
+
+	if (!req) {
+		http_reply_text(r, 400, "%s", err.msg);
+		return;
+	}
+	if (jget_obj(req, "agent_info", NULL, true, &info, &err) < 0 ||
+	    jget_id(info, "id", "agent_info", false, &id, &err) < 0 ||
+	    jget_str(info, "hostname", "agent_info", true, 255, &hostname, &err) != 0 ||
+	    jget_int64(info, "port", "agent_info", true, &port, &err) != 0 ||
+	    jget_array(info, "resources", "agent_info", true, RES_MAX_ENTRIES, &res_json, &err) <
+		    0 ||
+	    jget_array(info, "attributes", "agent_info", false, 256, &attrs, &err) < 0 ||
+	    jget_obj(req, "auth", NULL, false, &auth, &err) < 0)
+		goto bad_request;
+	if (port < 1 || port > 65535) {
+		jerr_set(&err, "agent_info", "port", "%lld is not a port", (long long)port);
+		goto bad_request;
+	}
+	if (res_parse_json(res_json, "agent_info.resources", &res, err.msg, sizeof(err.msg)) < 0)
+		goto bad_request;
+
+	if (m->flags.authenticate_agents) {
+		if (!check_proof(m, auth, peer, &principal, why, sizeof(why))) {
+			log_warnx("master: refused agent at %s (%s:%lld): authentication failed: %s",
+				  peer, hostname, (long long)port, why);
+			res_free(&res);
+			json_decref(req);
+			http_add_header(r, "WWW-Authenticate", "AgoraAgent realm=\"mesos-master-agent\"");
+			http_reply_text(r, 401, "authentication failed: %s", why);
+			return;
+		}
+	}
+
+	a = id ? map_get(&m->agents, id) : NULL;
+	known = a != NULL;
+	if (!a) {
+		if (id) {
+			log_warnx("master: agent %s (%s:%lld) is not in the registry (was the "
+				  "master's --work_dir replaced?); admitting it under its id",
+				  id, hostname, (long long)port);
+			str_copy(idbuf, id, sizeof(idbuf));
+		} else if (new_agent_id(m, idbuf, sizeof(idbuf)) < 0) {
+			res_free(&res);
+			json_decref(req);
+			http_reply_text(r, 500, "agent id too long");
+			return;
+		}
+		a = agent_new(m, idbuf);
+		a->registered_time = now_wall();
+	} else {
+		a->reregistered_time = now_wall();
+	}
+	changed = known && !res_equal(&a->total, &res);
+	if (changed) {
+		char old_text[1024], new_text[1024];
+		res_to_text(&a->total, old_text, sizeof(old_text));
+		res_to_text(&res, new_text, sizeof(new_text));
+		log_info("master: agent %s re-registers with changed resources: %s -> %s", a->id,
+			 old_text, new_text);
+	}
+	res_free(&a->total);
+	a->total = res;
+	str_copy(a->hostname, hostname, sizeof(a->hostname));
+	str_copy(a->ip, peer, sizeof(a->ip));
+	a->port = (uint16_t)port;
+	str_copy(a->principal, principal, sizeof(a->principal));
+	json_decref(a->attributes);
+	a->attributes = attrs ? json_incref(attrs) : json_array();
+
+	if (registry_save_agent(m, a) < 0) {
+		json_decref(req);
+		http_reply_text(r, 503, "registry write failed; retry");
+		if (!known) {
+			map_del(&m->agents, a->id);
+			agent_free(a);
+		}
+		return;
+	}
+	json_decref(req);
+
+	/* One live stream per agent: a new subscription replaces the old one. */
+	if (a->stream) {
+		if (a->session[0])
+			map_del(&m->agent_sessions, a->session);
+		http_stream_free(a->stream);
+		a->stream = NULL;
+	}
+	if (random_hex(32, a->session) < 0) {
+		http_reply_text(r, 503, "no randomness");
+		return;
+	}
+	map_put(&m->agent_sessions, a->session, a);
+	a->stream = http_stream_start(r, 200, "application/json", on_agent_stream_closed, a);
+	agent_set_state(a, AGENT_CONNECTED, "subscribed");
+	log_info("master: agent %s (%s:%u, principal '%s') %s%s", a->id, a->hostname, a->port,
+		 a->principal[0] ? a->principal : "-", known ? "re-registered" : "registered",
+		 changed ? " with new resources" : "");
+
+	event = json_pack("{s:s, s:{s:o, s:s, s:f, s:f, s:o, s:b}}", "type", "SUBSCRIBED",
+			  "subscribed", "agent_id", json_id(a->id), "session", a->session,
+			  "ping_interval_seconds", agent_ping_interval(m),
+			  "heartbeat_interval_seconds", agent_timer_period(m), "master_info",
+			  master_info_json(m), "reregistered", known);
+	payload = json_compact(event);
+	json_decref(event);
+	if (http_stream_send_record(a->stream, payload) < 0)
+		agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
+	free(payload);
+	return;
+
+bad_request:
+	res_free(&res);
+	json_decref(req);
+	log_warnx("master: bad subscription from agent at %s: %s", peer, err.msg);
+	http_reply_text(r, 400, "%s", err.msg);
+}
+
+void agent_link_call(struct http_req *r, void *arg)
+{
+	struct master *m = arg;
+	const char *session = http_header(r, "Agora-Agent-Session");
+	struct master_agent *a = session ? map_get(&m->agent_sessions, session) : NULL;
+	struct jerr err;
+	json_t *req;
+	const char *type = NULL;
+
+	if (!a || a->state != AGENT_CONNECTED) {
+		http_reply_text(r, 403, "agent is not subscribed");
+		return;
+	}
+	req = parse_body(r, &err);
+	if (!req || jget_str(req, "type", NULL, true, 64, &type, &err) != 0) {
+		json_decref(req);
+		http_reply_text(r, 400, "%s", err.msg);
+		return;
+	}
+	a->last_ping = now_mono();
+	if (a->missed_pings) {
+		a->missed_pings = 0;
+		log_info("master: agent %s pings again", a->id);
+	}
+	if (!strcmp(type, "PING")) {
+		json_decref(req);
+		http_reply_empty(r, 202);
+		return;
+	}
+	log_warnx("master: agent %s sent unknown call type '%s'", a->id, type);
+	http_reply_text(r, 400, "type: unknown call type '%s'", type);
+	json_decref(req);
+}
