@@ -64,7 +64,6 @@ struct agent_flags {
 	char *sandbox_directory;
 	double gc_delay;
 	char *fetcher_cache_dir;
-	bool allow_root_tasks;
 	uint64_t max_body;
 };
 

@@ -96,8 +96,6 @@ const struct flag_def agent_flag_defs[] = {
 	  "Time after which finished sandboxes are removed" },
 	{ "fetcher_cache_dir", NULL, FLAG_PATH, F(fetcher_cache_dir), NULL,
 	  "Accepted for compatibility" },
-	{ "allow_root_tasks", NULL, FLAG_BOOL, F(allow_root_tasks), "false",
-	  "Allow tasks to run as root when the master has no ACLs" },
 	{ "max_body", NULL, FLAG_BYTES, F(max_body), "16MB", "Largest accepted request body" },
 };
 const size_t agent_flag_count = ARRAY_LEN(agent_flag_defs);
