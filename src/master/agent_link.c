@@ -165,7 +165,7 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 	struct master *m = arg;
 	struct jerr err;
 	json_t *req = parse_body(r, &err), *info = NULL, *res_json = NULL, *attrs = NULL;
-	json_t *auth = NULL, *event;
+	json_t *auth = NULL, *event, *reported = NULL;
 	const char *id = NULL, *hostname = NULL, *principal = "";
 	int64_t port = 0;
 	struct resources res = RESOURCES_EMPTY;
@@ -186,7 +186,8 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 	    jget_array(info, "resources", "agent_info", true, RES_MAX_ENTRIES, &res_json, &err) <
 		    0 ||
 	    jget_array(info, "attributes", "agent_info", false, 256, &attrs, &err) < 0 ||
-	    jget_obj(req, "auth", NULL, false, &auth, &err) < 0)
+	    jget_obj(req, "auth", NULL, false, &auth, &err) < 0 ||
+	    jget_array(req, "tasks", NULL, false, 1000000, &reported, &err) < 0)
 		goto bad_request;
 	if (port < 1 || port > 65535) {
 		jerr_set(&err, "agent_info", "port", "%lld is not a port", (long long)port);
@@ -252,7 +253,6 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 		}
 		return;
 	}
-	json_decref(req);
 
 	/* One live stream per agent: a new subscription replaces the old one. */
 	if (a->stream) {
@@ -262,11 +262,14 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 		a->stream = NULL;
 	}
 	if (random_hex(32, a->session) < 0) {
+		json_decref(req);
 		http_reply_text(r, 503, "no randomness");
 		return;
 	}
 	map_put(&m->agent_sessions, a->session, a);
 	a->stream = http_stream_start(r, 200, "application/json", on_agent_stream_closed, a);
+	tasks_agent_reregistered(a, reported);
+	json_decref(req);
 	agent_set_state(a, AGENT_CONNECTED, "subscribed");
 	log_info("master: agent %s (%s:%u, principal '%s') %s%s", a->id, a->hostname, a->port,
 		 a->principal[0] ? a->principal : "-", known ? "re-registered" : "registered",
@@ -316,6 +319,18 @@ void agent_link_call(struct http_req *r, void *arg)
 		log_info("master: agent %s pings again", a->id);
 	}
 	if (!strcmp(type, "PING")) {
+		json_decref(req);
+		http_reply_empty(r, 202);
+		return;
+	}
+	if (!strcmp(type, "UPDATE")) {
+		json_t *update = NULL;
+		if (jget_obj(req, "update", NULL, true, &update, &err)) {
+			json_decref(req);
+			http_reply_text(r, 400, "%s", err.msg);
+			return;
+		}
+		tasks_on_agent_update(m, a, update);
 		json_decref(req);
 		http_reply_empty(r, 202);
 		return;

@@ -119,6 +119,8 @@ struct master_agent *agent_new(struct master *m, const char *id)
 	a->attributes = json_array();
 	a->state = AGENT_RECOVERED;
 	a->last_ping = now_mono();
+	map_init(&a->tasks);
+	map_init(&a->offers);
 	map_put(&m->agents, a->id, a);
 	a->ping_timer = event_new(m->base, -1, EV_PERSIST, on_ping_timer, a);
 	period = agent_timer_period(m);
@@ -126,6 +128,15 @@ struct master_agent *agent_new(struct master *m, const char *id)
 	tv.tv_usec = (suseconds_t)((period - (double)tv.tv_sec) * 1e6);
 	event_add(a->ping_timer, &tv);
 	return a;
+}
+
+static void rescind_offers(struct master_agent *a)
+{
+	struct map_iter it;
+	void *v;
+	map_iter_init(&it, &a->offers);
+	while (map_iter_next(&it, NULL, &v))
+		offer_remove(v, true);
 }
 
 static void drop_stream(struct master_agent *a)
@@ -153,9 +164,13 @@ void agent_set_state(struct master_agent *a, enum agent_state next, const char *
 	case AGENT_CONNECTED:
 		a->missed_pings = 0;
 		a->last_ping = now_mono();
+		alloc_recompute_total(a->master);
+		alloc_agent_changed(a);
 		break;
 	case AGENT_DISCONNECTED:
 		drop_stream(a);
+		rescind_offers(a);
+		alloc_recompute_total(a->master);
 		a->disconnected_at = now_mono();
 		log_warnx("master: agent %s (%s:%u) disconnected: %s; it has %.0fs to come back",
 			  a->id, a->hostname, a->port, why,
@@ -164,8 +179,11 @@ void agent_set_state(struct master_agent *a, enum agent_state next, const char *
 		break;
 	case AGENT_UNREACHABLE:
 		drop_stream(a);
+		rescind_offers(a);
+		alloc_recompute_total(a->master);
 		log_warnx("master: agent %s (%s:%u) is unreachable: %s", a->id, a->hostname,
 			  a->port, why);
+		tasks_agent_lost(a, why);
 		break;
 	case AGENT_RECOVERED:
 		break;
@@ -181,6 +199,10 @@ void agent_free(struct master_agent *a)
 	http_stream_free(a->stream);
 	if (a->ping_timer)
 		event_free(a->ping_timer);
+	map_clear(&a->tasks); /* the tasks belong to their frameworks */
+	map_clear(&a->offers);
+	res_free(&a->used);
+	res_free(&a->offered);
 	res_free(&a->total);
 	json_decref(a->attributes);
 	free(a);
@@ -218,8 +240,8 @@ json_t *agent_state_json(const struct master_agent *a)
 		      "id", a->id, "hostname", a->hostname, "port", (int)a->port, "pid", pid,
 		      "registered_time", a->registered_time, "attributes",
 		      attributes_summary(a->attributes), "resources", res_to_summary(&a->total),
-		      "used_resources", res_to_summary(&(struct resources){ 0 }),
-		      "offered_resources", res_to_summary(&(struct resources){ 0 }),
+		      "used_resources", res_to_summary(&a->used),
+		      "offered_resources", res_to_summary(&a->offered),
 		      "unreserved_resources", res_to_summary(&a->total), "active",
 		      a->state == AGENT_CONNECTED, "deactivated", false, "version",
 		      MESOS_COMPAT_VERSION, "agora_state", agent_state_name(a->state),

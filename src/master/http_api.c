@@ -18,6 +18,7 @@
 #include "master/master.h"
 
 #define READONLY "mesos-master-readonly"
+#define SCHEDULER "mesos-master-scheduler"
 
 static int master_auth(void *arg, const char *realm, const char *user, const char *pass)
 {
@@ -74,11 +75,12 @@ static void handle_state(struct http_req *r, void *arg)
 	char pid[400];
 	int counts[4];
 	json_t *recovered, *slaves = agents_json(m, &recovered), *o;
+	json_t *completed_fws, *frameworks = frameworks_json(m, &completed_fws);
 
 	count_agents(m, counts);
 	snprintf(pid, sizeof(pid), "master@%s:%u", m->advertised_ip, m->port);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:s, s:i, s:i, s:i, "
-		      "s:s, s:{s:s, s:s, s:i, s:s}, s:o, s:o, s:o, s:[], s:[], s:[], s:[], "
+		      "s:s, s:{s:s, s:s, s:i, s:s}, s:o, s:o, s:o, s:o, s:o, s:[], s:[], "
 		      "s:[s,s]}",
 		      "version", MESOS_COMPAT_VERSION, "agora_version", AGORA_VERSION,
 		      "build_date", __DATE__, "build_time", __TIME__, "build_user", "agora",
@@ -89,7 +91,8 @@ static void handle_state(struct http_req *r, void *arg)
 		      "leader_info", "id", m->id, "pid", pid, "port", (int)m->port, "hostname",
 		      m->hostname, "flags",
 		      flags_to_json(master_flag_defs, master_flag_count, &m->flags), "slaves",
-		      slaves, "recovered_slaves", recovered, "frameworks", "completed_frameworks",
+		      slaves, "recovered_slaves", recovered, "frameworks", frameworks,
+		      "completed_frameworks", completed_fws,
 		      "orphan_tasks", "unregistered_frameworks", "capabilities", "AGENT_UPDATE",
 		      "AGENT_DRAINING");
 	if (m->flags.cluster)
@@ -175,14 +178,38 @@ static void handle_metrics(struct http_req *r, void *arg)
 	void *v;
 	json_t *o;
 
+	double used[4] = { 0, 0, 0, 0 };
+	double fw_connected = 0, fw_disconnected = 0;
+	double task_counts[TASK_STATE_COUNT] = { 0 };
+
 	count_agents(m, counts);
 	map_iter_init(&it, &m->agents);
 	while (map_iter_next(&it, NULL, &v)) {
 		struct master_agent *a = v;
 		if (a->state != AGENT_CONNECTED)
 			continue;
-		for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 			totals[i] += res_scalar(&a->total, names[i]);
+			used[i] += res_scalar(&a->used, names[i]);
+		}
+	}
+	map_iter_init(&it, &m->frameworks);
+	while (map_iter_next(&it, NULL, &v)) {
+		struct framework *fw = v;
+		struct map_iter ti;
+		void *tv;
+		size_t k;
+		json_t *c;
+		fw_connected += fw->state == FW_CONNECTED;
+		fw_disconnected += fw->state == FW_DISCONNECTED;
+		map_iter_init(&ti, &fw->tasks);
+		while (map_iter_next(&ti, NULL, &tv))
+			task_counts[((struct task *)tv)->state]++;
+		json_array_foreach(fw->completed, k, c) {
+			int st = task_state_parse(json_string_value(json_object_get(c, "state")));
+			if (st >= 0)
+				task_counts[st]++;
+		}
 	}
 	o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 		      "master/elected", 1.0, "master/uptime_secs", now_wall() - m->start_time,
@@ -190,11 +217,22 @@ static void handle_metrics(struct http_req *r, void *arg)
 		      "master/slaves_connected", (double)counts[AGENT_CONNECTED],
 		      "master/slaves_disconnected", (double)counts[AGENT_DISCONNECTED],
 		      "master/slaves_inactive", 0.0, "master/slaves_unreachable",
-		      (double)counts[AGENT_UNREACHABLE], "master/frameworks_active", 0.0,
-		      "master/frameworks_connected", 0.0, "master/outstanding_offers", 0.0,
-		      "registrar/log/recovered", 1.0);
+		      (double)counts[AGENT_UNREACHABLE], "master/frameworks_active", fw_connected,
+		      "master/frameworks_connected", fw_connected, "master/outstanding_offers",
+		      (double)map_count(&m->offers), "registrar/log/recovered", 1.0);
+	json_object_set_new(o, "master/frameworks_disconnected", json_real(fw_disconnected));
 	for (size_t i = 0; i < ARRAY_LEN(names); i++)
-		put_resource_metrics(o, names[i], totals[i], 0);
+		put_resource_metrics(o, names[i], totals[i], used[i]);
+	for (int st = 0; st < TASK_STATE_COUNT; st++) {
+		char key[64], lower[32];
+		const char *name = task_state_name((enum task_state)st) + 5;
+		size_t k;
+		for (k = 0; name[k] && k + 1 < sizeof(lower); k++)
+			lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
+		lower[k] = '\0';
+		snprintf(key, sizeof(key), "master/tasks_%s", lower);
+		json_object_set_new(o, key, json_real(task_counts[st]));
+	}
 	http_reply_json(r, 200, o);
 }
 
@@ -209,6 +247,13 @@ static const struct http_route master_routes[] = {
 	{ EVHTTP_REQ_GET, "/state.json", handle_state, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/master/slaves", handle_slaves, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/slaves", handle_slaves, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/master/frameworks", handle_frameworks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/frameworks", handle_frameworks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/master/tasks", handle_tasks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/master/tasks.json", handle_tasks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/tasks", handle_tasks, READONLY, 0 },
+	{ EVHTTP_REQ_POST, "/api/v1/scheduler", scheduler_api_handle, SCHEDULER, 0 },
+	{ EVHTTP_REQ_POST, "/master/api/v1/scheduler", scheduler_api_handle, SCHEDULER, 0 },
 	{ EVHTTP_REQ_GET, "/master/flags", handle_flags, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/flags", handle_flags, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/metrics/snapshot", handle_metrics, READONLY, 0 },

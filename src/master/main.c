@@ -86,6 +86,8 @@ const struct flag_def master_flag_defs[] = {
 	{ "webui_dir", NULL, FLAG_PATH, F(webui_dir), NULL, "Directory of the web UI" },
 	{ "authorizers", NULL, FLAG_STRING, F(authorizers), "local", "Authorizer (only 'local')" },
 	{ "max_body", NULL, FLAG_BYTES, F(max_body), "16MB", "Largest accepted request body" },
+	{ "allow_root_tasks", NULL, FLAG_BOOL, F(allow_root_tasks), "false",
+	  "Without --acls, let tasks run as root (refused by default)" },
 };
 const size_t master_flag_count = ARRAY_LEN(master_flag_defs);
 
@@ -157,6 +159,8 @@ static int validate_flags(struct master *m, char *err, size_t errlen)
 				"--no-authenticate_http_readwrite"),
 		       -EINVAL;
 	}
+	if (master_load_acls(m, err, errlen) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -188,10 +192,18 @@ static void master_free(struct master *m)
 	struct map_iter it;
 	void *v;
 
+	map_iter_init(&it, &m->frameworks);
+	while (map_iter_next(&it, NULL, &v))
+		framework_free(v);
+	map_clear(&m->frameworks);
+	if (m->base)
+		alloc_fini(m);
 	map_iter_init(&it, &m->agents);
 	while (map_iter_next(&it, NULL, &v))
 		agent_free(v);
 	map_clear(&m->agents);
+	if (m->have_acls)
+		acl_free(&m->acls);
 	map_clear(&m->agent_sessions);
 	map_iter_init(&it, &m->nonces);
 	while (map_iter_next(&it, NULL, &v))
@@ -223,6 +235,7 @@ int master_main(int argc, char **argv)
 	map_init(&m.agents);
 	map_init(&m.agent_sessions);
 	map_init(&m.nonces);
+	map_init(&m.frameworks);
 	log_init("master", LOG_LEVEL_INFO);
 
 	if (flags_load(master_flag_defs, master_flag_count, &m.flags, argc, argv, 2, false, &fr,
@@ -266,6 +279,7 @@ int master_main(int argc, char **argv)
 	m.base = event_base_new();
 	if (!m.base)
 		fatalx("master: event_base_new failed");
+	alloc_init(&m);
 	if (registry_load(&m) < 0)
 		goto out;
 	if (master_http_start(&m, err, sizeof(err)) < 0) {

@@ -8,6 +8,12 @@
  *   agents.c      agent records, the agent state machine, ping timeouts
  *   agent_link.c  the agent protocol: challenge, subscribe stream, calls
  *   http_api.c    route table, authentication, read-only endpoints
+ *   frameworks.c  framework records, their state machine, event streams
+ *   scheduler_api.c  POST /api/v1/scheduler: checks, status codes, calls
+ *   call_parse.c  the strict parser of scheduler Call JSON
+ *   tasks.c       task records, TaskInfo validation, launches, status updates
+ *   allocator.c   DRF offers, filters, offer timeouts, rescinds
+ *   state_json.c  /master/state, /master/frameworks, /master/tasks shapes
  */
 #ifndef AGORA_MASTER_MASTER_H
 #define AGORA_MASTER_MASTER_H
@@ -18,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/acl.h"
 #include "core/credentials.h"
 #include "core/flags.h"
 #include "core/http.h"
@@ -60,6 +67,7 @@ struct master_flags {
 	char *weights;
 	char *webui_dir;
 	char *authorizers;
+	bool allow_root_tasks;
 	uint64_t max_body;
 };
 
@@ -71,6 +79,9 @@ enum agent_state {
 };
 
 struct master;
+struct framework;
+struct task;
+struct offer;
 
 struct master_agent {
 	struct master *master;
@@ -90,6 +101,99 @@ struct master_agent {
 	struct http_stream *stream;
 	char session[65];
 	struct event *ping_timer;
+
+	struct resources used;	  /* by non-terminal tasks */
+	struct resources offered; /* in outstanding offers */
+	struct map tasks;	  /* "<framework id>/<task id>" -> struct task */
+	struct map offers;	  /* offer id -> struct offer */
+	bool dirty;		  /* queued for the next allocation pass */
+};
+
+enum framework_state {
+	FW_CONNECTED = 0, /* subscribed, event stream open */
+	FW_DISCONNECTED,  /* stream gone; failover timer running */
+	FW_REMOVED,	  /* torn down or failover expired; kept as completed */
+};
+
+#define FW_CAP_GPU_RESOURCES 0x1
+#define FW_CAP_PARTITION_AWARE 0x2
+#define FW_CAP_MULTI_ROLE 0x4
+#define FW_CAP_TASK_KILLING_STATE 0x8
+#define FW_CAP_REVOCABLE 0x10
+
+struct decline_filter {
+	double expires; /* monotonic */
+	struct event *timer;
+	struct framework *fw;
+	char agent_id[128];
+};
+
+struct framework {
+	struct master *master;
+	char id[128];
+	json_t *info; /* FrameworkInfo as subscribed (id and principal filled in) */
+	char name[256];
+	char user[256];
+	char principal[CRED_MAX_FIELD + 1];
+	char role[64];
+	unsigned caps;
+	enum framework_state state;
+	bool recovered;	 /* rebuilt from agents after a master restart */
+	bool suppressed;
+	struct http_stream *stream;
+	char stream_id[40];
+	double failover_timeout;
+	struct event *failover_timer, *heartbeat_timer;
+	double registered_time, reregistered_time, unregistered_time;
+	struct map tasks;   /* task id -> struct task (active and terminal-unacked) */
+	json_t *completed;  /* array of task state objects, bounded */
+	struct map offers;  /* offer id -> struct offer */
+	struct map filters; /* agent id -> struct decline_filter */
+	struct resources allocated; /* used + offered, for DRF */
+	double share;
+	uint64_t seq; /* subscription order, DRF tie-break */
+};
+
+/* TaskState names, indexed by Mesos' protobuf numbers. */
+enum task_state {
+	TASK_STARTING = 0,
+	TASK_RUNNING = 1,
+	TASK_FINISHED = 2,
+	TASK_FAILED = 3,
+	TASK_KILLED = 4,
+	TASK_LOST = 5,
+	TASK_STAGING = 6,
+	TASK_ERROR = 7,
+	TASK_KILLING = 8,
+	TASK_DROPPED = 9,
+	TASK_UNREACHABLE = 10,
+	TASK_GONE = 11,
+	TASK_GONE_BY_OPERATOR = 12,
+	TASK_UNKNOWN = 13,
+	TASK_STATE_COUNT
+};
+
+struct task {
+	struct framework *fw;
+	struct master_agent *agent; /* NULL once the agent is gone */
+	char id[256];
+	char agent_id[128];
+	json_t *info; /* TaskInfo as launched */
+	struct resources resources;
+	enum task_state state;
+	json_t *statuses;    /* [{state, timestamp}] */
+	json_t *last_status; /* the latest TaskStatus (for reconciliation and resends) */
+	char pending_uuid[32]; /* uuid of the latest forwarded, unacknowledged update */
+	char user[256];
+	bool resources_released;
+};
+
+struct offer {
+	char id[160];
+	struct framework *fw;
+	struct master_agent *agent;
+	struct resources resources;
+	struct event *timer; /* --offer_timeout */
 };
 
 struct nonce_entry {
@@ -115,8 +219,24 @@ struct master {
 	uint64_t next_agent_seq;
 	struct map nonces;	     /* nonce -> struct nonce_entry */
 
+	struct map frameworks;	     /* id -> struct framework (all states) */
+	uint64_t next_framework_seq;
+	uint64_t next_offer_seq;
+	size_t completed_frameworks; /* FW_REMOVED ones kept */
+	struct map offers;	     /* id -> struct offer */
+	struct event *alloc_event;   /* the batched allocation pass */
+	bool alloc_scheduled;
+	struct map dirty_agents;     /* agents to look at in the next pass */
+	struct resources cluster_total; /* of connected agents, for DRF shares */
+	struct acls acls;	     /* parsed --acls */
+	bool have_acls;
+
 	struct event *sigint, *sigterm, *nonce_gc;
 };
+
+bool task_state_terminal(enum task_state s);
+const char *task_state_name(enum task_state s);
+int task_state_parse(const char *name); /* -1 when unknown */
 
 /* master_flags table (main.c) */
 extern const struct flag_def master_flag_defs[];
@@ -143,6 +263,81 @@ void agent_link_challenge(struct http_req *r, void *arg);
 void agent_link_subscribe(struct http_req *r, void *arg);
 void agent_link_call(struct http_req *r, void *arg);
 void agent_link_gc_nonces(struct master *m);
+
+/* frameworks.c */
+struct framework *framework_new(struct master *m, const char *id, const json_t *info);
+void framework_set_state(struct framework *fw, enum framework_state next, const char *why);
+const char *framework_state_name(enum framework_state s);
+/* Sends one event on the framework's stream (if connected); takes ownership. */
+void framework_send(struct framework *fw, json_t *event);
+void framework_free(struct framework *fw);
+unsigned framework_caps_parse(const json_t *info);
+/* Applies (re-)subscription info: name, capabilities, failover_timeout... */
+void framework_update_info(struct framework *fw, const json_t *info);
+/* Starts the 200 event stream on r (Mesos-Stream-Id header); replaces an old one. */
+int framework_attach_stream(struct framework *fw, struct http_req *r);
+
+/* allocator.c */
+void alloc_init(struct master *m);
+void alloc_fini(struct master *m);
+/* The agent's free resources changed: look at it in the next pass. */
+void alloc_agent_changed(struct master_agent *a);
+/* Everything may have changed (new framework, revive): look at all agents. */
+void alloc_all_changed(struct master *m);
+/* Removes an offer, returning its resources; sends RESCIND when asked. */
+void offer_remove(struct offer *o, bool rescind);
+struct offer *offer_find(struct master *m, const char *id);
+/* Takes an offer out for ACCEPT: its resources go into pool, still allocated to the framework. */
+void offer_consume(struct offer *o, struct resources *pool);
+/* Resources leave the allocator's view of a framework (task ended, decline). */
+void alloc_release(struct framework *fw, struct master_agent *a, const struct resources *r);
+/* Declines resources on agent for refuse seconds (a filter). */
+void alloc_decline(struct framework *fw, struct master_agent *a, double refuse_seconds);
+void alloc_clear_filters(struct framework *fw);
+void alloc_recompute_total(struct master *m);
+
+/* tasks.c */
+/* Handles ACCEPT's operations over the pooled resources of its offers. */
+void tasks_launch(struct framework *fw, struct master_agent *a, const json_t *task_info,
+		  struct resources *pool);
+/* A TaskStatus from an agent's UPDATE call. */
+void tasks_on_agent_update(struct master *m, struct master_agent *a, const json_t *update);
+/* A master-made status (no uuid) sent straight to the framework. */
+void tasks_send_master_status(struct framework *fw, const char *task_id, const char *agent_id,
+			      enum task_state state, const char *reason, const char *message);
+void task_set_state(struct task *t, enum task_state next, const json_t *status);
+void task_free(struct task *t);
+void tasks_kill(struct framework *fw, const char *task_id, const json_t *kill_policy);
+void tasks_acknowledge(struct framework *fw, const char *agent_id, const char *task_id,
+		       const char *uuid_b64);
+void tasks_reconcile(struct framework *fw, const json_t *tasks);
+/* Agent lost: its tasks are LOST (or UNREACHABLE for partition-aware frameworks). */
+void tasks_agent_lost(struct master_agent *a, const char *why);
+/* Rebuilds tasks from an agent's re-registration. */
+void tasks_agent_reregistered(struct master_agent *a, const json_t *reported);
+/* Resends each task's latest unacknowledged status (framework resubscribed). */
+void tasks_resend_pending(struct framework *fw);
+/* Kills every task of a removed framework. */
+void tasks_framework_removed(struct framework *fw);
+json_t *task_state_json(const struct task *t);
+/* Sends an event to an agent's stream; takes ownership. */
+void agent_send(struct master_agent *a, json_t *event);
+
+/* authz.c: run_tasks and register_frameworks decisions; why says which rule. */
+bool master_authorize_task(struct master *m, const struct framework *fw, const char *user,
+			   char *why, size_t whylen);
+bool master_authorize_framework(struct master *m, const char *principal, const char *role,
+				char *why, size_t whylen);
+int master_load_acls(struct master *m, char *err, size_t errlen);
+
+/* scheduler_api.c */
+void scheduler_api_handle(struct http_req *r, void *arg);
+
+/* state_json.c */
+json_t *framework_state_json(const struct framework *fw, bool with_tasks);
+void handle_frameworks(struct http_req *r, void *arg);
+void handle_tasks(struct http_req *r, void *arg);
+json_t *frameworks_json(struct master *m, json_t **completed_out);
 
 /* http_api.c */
 int master_http_start(struct master *m, char *err, size_t errlen);

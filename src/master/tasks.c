@@ -1,0 +1,725 @@
+/*
+ * master/tasks — the master's task table: TaskInfo validation at launch,
+ * LAUNCH/KILL/ACKNOWLEDGE towards agents, status updates from agents
+ * towards frameworks, reconciliation, and what happens to tasks when an
+ * agent or a framework goes away.
+ *
+ * Agents are the truth about running tasks: the master's table is rebuilt
+ * from an agent's re-registration, and a task the agent no longer knows is
+ * LOST. A task lives in its framework's map (by task id) and its agent's map
+ * ("<framework id>/<task id>") until its terminal update is acknowledged;
+ * then it moves to the framework's bounded completed list. Resources go back
+ * to the allocator the moment a terminal state is known.
+ *
+ * State changes go through task_set_state(); terminal states are final
+ * except that an agent's re-registration may report a LOST task running
+ * (it is then killed, the framework having been told it is gone).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "master/master.h"
+
+static const char *const state_names[TASK_STATE_COUNT] = {
+	[TASK_STARTING] = "TASK_STARTING",
+	[TASK_RUNNING] = "TASK_RUNNING",
+	[TASK_FINISHED] = "TASK_FINISHED",
+	[TASK_FAILED] = "TASK_FAILED",
+	[TASK_KILLED] = "TASK_KILLED",
+	[TASK_LOST] = "TASK_LOST",
+	[TASK_STAGING] = "TASK_STAGING",
+	[TASK_ERROR] = "TASK_ERROR",
+	[TASK_KILLING] = "TASK_KILLING",
+	[TASK_DROPPED] = "TASK_DROPPED",
+	[TASK_UNREACHABLE] = "TASK_UNREACHABLE",
+	[TASK_GONE] = "TASK_GONE",
+	[TASK_GONE_BY_OPERATOR] = "TASK_GONE_BY_OPERATOR",
+	[TASK_UNKNOWN] = "TASK_UNKNOWN",
+};
+
+const char *task_state_name(enum task_state s)
+{
+	return s < TASK_STATE_COUNT ? state_names[s] : "TASK_UNKNOWN";
+}
+
+int task_state_parse(const char *name)
+{
+	for (int i = 0; i < TASK_STATE_COUNT; i++)
+		if (name && !strcmp(name, state_names[i]))
+			return i;
+	return -1;
+}
+
+bool task_state_terminal(enum task_state s)
+{
+	switch (s) {
+	case TASK_FINISHED:
+	case TASK_FAILED:
+	case TASK_KILLED:
+	case TASK_LOST:
+	case TASK_ERROR:
+	case TASK_DROPPED:
+	case TASK_GONE:
+	case TASK_GONE_BY_OPERATOR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void agent_send(struct master_agent *a, json_t *event)
+{
+	char *payload;
+	if (!event)
+		return;
+	if (a->state != AGENT_CONNECTED || !a->stream) {
+		json_decref(event);
+		return;
+	}
+	payload = json_compact(event);
+	json_decref(event);
+	if (http_stream_send_record(a->stream, payload) < 0)
+		agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
+	free(payload);
+}
+
+static void agent_key(char *buf, size_t size, const struct task *t)
+{
+	snprintf(buf, size, "%s/%s", t->fw->id, t->id);
+}
+
+static struct task *task_new(struct framework *fw, struct master_agent *a, const char *id,
+			     const json_t *info, const struct resources *res, const char *user)
+{
+	struct task *t = xcalloc(1, sizeof(*t));
+	char key[512];
+
+	t->fw = fw;
+	t->agent = a;
+	str_copy(t->id, id, sizeof(t->id));
+	str_copy(t->agent_id, a->id, sizeof(t->agent_id));
+	t->info = json_deep_copy(info);
+	res_copy(&t->resources, res);
+	t->state = TASK_STAGING;
+	t->statuses = json_array();
+	str_copy(t->user, user, sizeof(t->user));
+	map_put(&fw->tasks, t->id, t);
+	agent_key(key, sizeof(key), t);
+	map_put(&a->tasks, key, t);
+	res_add(&a->used, res);
+	return t;
+}
+
+/* Returns the task's resources to the allocator (once). */
+static void release(struct task *t)
+{
+	if (t->resources_released)
+		return;
+	t->resources_released = true;
+	if (t->agent && res_subtract(&t->agent->used, &t->resources) < 0) {
+		log_error("master: task %s: agent %s used resources out of balance", t->id,
+			  t->agent_id);
+		res_free(&t->agent->used);
+	}
+	alloc_release(t->fw, t->agent, &t->resources);
+}
+
+void task_set_state(struct task *t, enum task_state next, const json_t *status)
+{
+	double ts = now_wall();
+
+	if (task_state_terminal(t->state) && next != t->state) {
+		log_warnx("master: task %s of framework %s: ignoring %s after terminal %s", t->id,
+			  t->fw->id, task_state_name(next), task_state_name(t->state));
+		return;
+	}
+	if (status) {
+		json_t *v = json_object_get(status, "timestamp");
+		if (json_is_number(v))
+			ts = json_number_value(v);
+		json_decref(t->last_status);
+		t->last_status = json_deep_copy(status);
+	}
+	if (next != t->state)
+		json_array_append_new(t->statuses,
+				      json_pack("{s:s, s:f}", "state", task_state_name(next),
+						"timestamp", ts));
+	t->state = next;
+	if (task_state_terminal(next))
+		release(t);
+}
+
+void task_free(struct task *t)
+{
+	if (!t)
+		return;
+	json_decref(t->info);
+	json_decref(t->statuses);
+	json_decref(t->last_status);
+	res_free(&t->resources);
+	free(t);
+}
+
+/* Moves a finished task out of the live maps into the completed list. */
+static void task_complete(struct task *t)
+{
+	struct framework *fw = t->fw;
+	char key[512];
+	size_t max = (size_t)(fw->master->flags.max_completed_tasks_per_framework > 0
+				      ? fw->master->flags.max_completed_tasks_per_framework
+				      : 0);
+
+	release(t);
+	agent_key(key, sizeof(key), t);
+	if (t->agent && map_get(&t->agent->tasks, key) == t)
+		map_del(&t->agent->tasks, key);
+	if (map_get(&fw->tasks, t->id) == t)
+		map_del(&fw->tasks, t->id);
+	if (max) {
+		json_array_append_new(fw->completed, task_state_json(t));
+		while (json_array_size(fw->completed) > max)
+			json_array_remove(fw->completed, 0);
+	}
+	task_free(t);
+}
+
+json_t *task_state_json(const struct task *t)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:O}", "id", t->id, "name",
+			      json_string_value(json_object_get(t->info, "name")) ?: t->id,
+			      "framework_id", t->fw->id, "executor_id", "", "slave_id",
+			      t->agent_id, "state", task_state_name(t->state), "resources",
+			      res_to_summary(&t->resources), "role", t->fw->role, "statuses",
+			      t->statuses);
+	json_t *container = json_object_get(t->info, "container");
+	if (t->user[0])
+		json_object_set_new(o, "user", json_string(t->user));
+	if (container)
+		json_object_set(o, "container", container);
+	return o;
+}
+
+static json_t *status_event(json_t *status)
+{
+	return json_pack("{s:s, s:{s:o}}", "type", "UPDATE", "update", "status", status);
+}
+
+void tasks_send_master_status(struct framework *fw, const char *task_id, const char *agent_id,
+			      enum task_state state, const char *reason, const char *message)
+{
+	json_t *status = json_pack("{s:o, s:s, s:s, s:f}", "task_id", json_id(task_id), "state",
+				   task_state_name(state), "source", "SOURCE_MASTER", "timestamp",
+				   now_wall());
+	if (agent_id && *agent_id)
+		json_object_set_new(status, "agent_id", json_id(agent_id));
+	if (reason)
+		json_object_set_new(status, "reason", json_string(reason));
+	if (message)
+		json_object_set_new(status, "message", json_string(message));
+	framework_send(fw, status_event(status));
+}
+
+/* ---- launch ---- */
+
+static int fail(char *msg, size_t msglen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int validate_command(const json_t *cmd, char *msg, size_t msglen)
+{
+	struct jerr je;
+	const char *s;
+	bool shell = true;
+	json_t *arr = NULL, *item;
+	size_t i;
+
+	if (jget_bool(cmd, "shell", "command", false, &shell, &je) < 0 ||
+	    jget_str(cmd, "value", "command", shell, 1u << 20, &s, &je) < 0 ||
+	    jget_str(cmd, "user", "command", false, 255, &s, &je) < 0)
+		return fail(msg, msglen, "%s", je.msg);
+	if (jget_array(cmd, "arguments", "command", false, 65536, &arr, &je) < 0)
+		return fail(msg, msglen, "%s", je.msg);
+	json_array_foreach(arr, i, item)
+		if (!json_is_string(item))
+			return fail(msg, msglen, "command.arguments[%zu]: expected a string", i);
+	arr = NULL;
+	if (jget_array(cmd, "uris", "command", false, 1024, &arr, &je) < 0)
+		return fail(msg, msglen, "%s", je.msg);
+	json_array_foreach(arr, i, item) {
+		char p[64];
+		jpath_index(p, sizeof(p), "command.uris", i);
+		if (jget_str(item, "value", p, true, 8192, &s, &je))
+			return fail(msg, msglen, "%s", je.msg);
+	}
+	{
+		json_t *env = NULL, *vars = NULL;
+		if (jget_obj(cmd, "environment", "command", false, &env, &je) < 0 ||
+		    jget_array(env, "variables", "command.environment", false, 4096, &vars, &je) < 0)
+			return fail(msg, msglen, "%s", je.msg);
+		json_array_foreach(vars, i, item) {
+			char p[80];
+			jpath_index(p, sizeof(p), "command.environment.variables", i);
+			if (jget_str(item, "name", p, true, 4096, &s, &je))
+				return fail(msg, msglen, "%s", je.msg);
+		}
+	}
+	return 0;
+}
+
+/* Checks a TaskInfo; fills resources, user and id. msg says why not. */
+static int validate_task(struct framework *fw, struct master_agent *a, const json_t *info,
+			 struct resources *res, const char **user, const char **id, char *msg,
+			 size_t msglen)
+{
+	struct jerr je;
+	const char *name, *agent_id, *s;
+	json_t *res_json = NULL, *cmd = NULL, *container = NULL;
+	struct task *dup;
+	char err[512];
+
+	if (!json_is_object(info))
+		return fail(msg, msglen, "TaskInfo must be an object");
+	if (jget_str(info, "name", NULL, true, 1024, &name, &je) ||
+	    jget_id(info, "task_id", NULL, true, id, &je) ||
+	    jget_id(info, "agent_id", NULL, true, &agent_id, &je) ||
+	    jget_array(info, "resources", NULL, true, RES_MAX_ENTRIES, &res_json, &je) ||
+	    jget_obj(info, "command", NULL, false, &cmd, &je) < 0 ||
+	    jget_obj(info, "container", NULL, false, &container, &je) < 0)
+		return fail(msg, msglen, "%s", je.msg);
+	if (strcmp(agent_id, a->id))
+		return fail(msg, msglen, "Task uses agent %s but the offers are from agent %s",
+			    agent_id, a->id);
+	dup = map_get(&fw->tasks, *id);
+	if (dup && !task_state_terminal(dup->state))
+		return fail(msg, msglen, "Task has duplicate ID: %s", *id);
+	if (jget(info, "executor"))
+		return fail(msg, msglen,
+			    "custom executors are not supported by agora; give the task a 'command'");
+	if (!cmd)
+		return fail(msg, msglen, "Task must have a 'command' (command task)");
+	if (validate_command(cmd, msg, msglen) < 0)
+		return -EINVAL;
+	if (container) {
+		if (jget_str(container, "type", "container", true, 16, &s, &je))
+			return fail(msg, msglen, "%s", je.msg);
+		if (strcmp(s, "MESOS") && strcmp(s, "DOCKER"))
+			return fail(msg, msglen, "container.type: expected MESOS or DOCKER, got '%s'", s);
+	}
+	if (res_parse_json(res_json, "resources", res, err, sizeof(err)) < 0)
+		return fail(msg, msglen, "%s", err);
+	if (res_empty(res))
+		return fail(msg, msglen, "Task uses no resources");
+	s = json_string_value(jget(cmd, "user"));
+	*user = s && *s ? s : fw->user;
+	if (!**user)
+		return fail(msg, msglen, "Task has no user (set FrameworkInfo.user or command.user)");
+	return 0;
+}
+
+/* The TaskInfo as sent to the agent: nulls dropped, agent id and roles set. */
+static json_t *normalized_task(const json_t *info, const struct resources *res)
+{
+	json_t *t = json_deep_copy(info);
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(t, tmp, key, v) {
+		if (json_is_null(v))
+			json_object_del(t, key);
+	}
+	json_object_set_new(t, "resources", res_to_json(res));
+	return t;
+}
+
+void tasks_launch(struct framework *fw, struct master_agent *a, const json_t *info,
+		  struct resources *pool)
+{
+	struct resources res = RESOURCES_EMPTY;
+	const char *user = NULL, *id = NULL;
+	char msg[2200], why[1024];
+	const char *task_id;
+	struct task *t;
+	json_t *task_json;
+
+	if (validate_task(fw, a, info, &res, &user, &id, msg, sizeof(msg)) < 0) {
+		task_id = json_string_value(json_object_get(jget(info, "task_id"), "value"));
+		log_info("master: framework %s: task %s refused: %s", fw->id,
+			 task_id ? task_id : "?", msg);
+		tasks_send_master_status(fw, task_id ? task_id : "", a->id, TASK_ERROR,
+					 "REASON_TASK_INVALID", msg);
+		res_free(&res);
+		return;
+	}
+	if (!res_contains(pool, &res)) {
+		char want[1024], have[1024];
+		res_to_text(&res, want, sizeof(want));
+		res_to_text(pool, have, sizeof(have));
+		snprintf(msg, sizeof(msg), "Task uses more resources (%s) than available (%s)", want,
+			 have);
+		log_info("master: framework %s: task %s refused: %s", fw->id, id, msg);
+		tasks_send_master_status(fw, id, a->id, TASK_ERROR, "REASON_TASK_INVALID", msg);
+		res_free(&res);
+		return;
+	}
+	if (!master_authorize_task(fw->master, fw, user, why, sizeof(why))) {
+		log_info("master: framework %s: task %s refused: %s", fw->id, id, why);
+		tasks_send_master_status(fw, id, a->id, TASK_ERROR, "REASON_TASK_UNAUTHORIZED", why);
+		res_free(&res);
+		return;
+	}
+	res_subtract(pool, &res);
+	t = map_get(&fw->tasks, id);
+	if (t) /* a terminal task with the same id: its record goes */
+		task_complete(t);
+	t = task_new(fw, a, id, info, &res, user);
+	task_json = normalized_task(info, &res);
+	agent_send(a, json_pack("{s:s, s:{s:O, s:o}}", "type", "LAUNCH", "launch",
+				"framework_info", fw->info, "task", task_json));
+	log_info("master: launching task %s of framework %s on agent %s as user %s", id, fw->id,
+		 a->id, user);
+	res_free(&res);
+}
+
+/* ---- updates from agents ---- */
+
+static void ack_to_agent(struct master_agent *a, const char *fw_id, const char *task_id,
+			 const char *uuid)
+{
+	agent_send(a, json_pack("{s:s, s:{s:o, s:o, s:s}}", "type", "ACKNOWLEDGE", "acknowledge",
+				"framework_id", json_id(fw_id), "task_id", json_id(task_id),
+				"uuid", uuid));
+}
+
+void tasks_on_agent_update(struct master *m, struct master_agent *a, const json_t *update)
+{
+	struct jerr je;
+	const char *fw_id, *task_id, *state_name, *uuid = NULL;
+	json_t *status = NULL;
+	struct framework *fw;
+	struct task *t;
+	int state;
+
+	if (jget_id(update, "framework_id", "update", true, &fw_id, &je) ||
+	    jget_obj(update, "status", "update", true, &status, &je) ||
+	    jget_id(status, "task_id", "update.status", true, &task_id, &je) ||
+	    jget_str(status, "state", "update.status", true, 64, &state_name, &je) ||
+	    jget_str(status, "uuid", "update.status", false, 64, &uuid, &je) < 0) {
+		log_warnx("master: agent %s sent a malformed update: %s", a->id, je.msg);
+		return;
+	}
+	state = task_state_parse(state_name);
+	if (state < 0) {
+		log_warnx("master: agent %s sent an update with unknown state '%s'", a->id, state_name);
+		return;
+	}
+	fw = map_get(&m->frameworks, fw_id);
+	if (!fw || fw->state == FW_REMOVED) {
+		/* Nobody will acknowledge it: do it here so the agent can let go. */
+		if (uuid)
+			ack_to_agent(a, fw_id, task_id, uuid);
+		return;
+	}
+	t = map_get(&fw->tasks, task_id);
+	if (t) {
+		task_set_state(t, (enum task_state)state, status);
+		if (uuid)
+			str_copy(t->pending_uuid, uuid, sizeof(t->pending_uuid));
+		else if (task_state_terminal(t->state))
+			task_complete(t);
+	}
+	framework_send(fw, status_event(json_deep_copy(status)));
+}
+
+void tasks_acknowledge(struct framework *fw, const char *agent_id, const char *task_id,
+		       const char *uuid_b64)
+{
+	struct master *m = fw->master;
+	struct master_agent *a = map_get(&m->agents, agent_id);
+	struct task *t = map_get(&fw->tasks, task_id);
+
+	if (a)
+		ack_to_agent(a, fw->id, task_id, uuid_b64);
+	if (t && !strcmp(t->pending_uuid, uuid_b64)) {
+		t->pending_uuid[0] = '\0';
+		if (task_state_terminal(t->state))
+			task_complete(t);
+	}
+}
+
+void tasks_kill(struct framework *fw, const char *task_id, const json_t *kill_policy)
+{
+	struct task *t = map_get(&fw->tasks, task_id);
+	json_t *payload;
+
+	if (!t) {
+		tasks_send_master_status(fw, task_id, NULL,
+					 (fw->caps & FW_CAP_PARTITION_AWARE) ? TASK_UNKNOWN
+									     : TASK_LOST,
+					 "REASON_RECONCILIATION",
+					 "Attempted to kill an unknown task");
+		return;
+	}
+	if (task_state_terminal(t->state))
+		return;
+	if (!t->agent || t->agent->state != AGENT_CONNECTED) {
+		log_info("master: cannot kill task %s of framework %s now: agent %s is not connected",
+			 task_id, fw->id, t->agent_id);
+		return;
+	}
+	payload = json_pack("{s:o, s:o}", "framework_id", json_id(fw->id), "task_id",
+			    json_id(task_id));
+	if (kill_policy)
+		json_object_set(payload, "kill_policy", (json_t *)kill_policy);
+	log_info("master: killing task %s of framework %s on agent %s", task_id, fw->id,
+		 t->agent_id);
+	agent_send(t->agent, json_pack("{s:s, s:o}", "type", "KILL", "kill", payload));
+}
+
+static void reconcile_one(struct framework *fw, struct task *t)
+{
+	json_t *status = json_pack("{s:o, s:s, s:s, s:s, s:o, s:f}", "task_id", json_id(t->id),
+				   "state", task_state_name(t->state), "source", "SOURCE_MASTER",
+				   "reason", "REASON_RECONCILIATION", "agent_id",
+				   json_id(t->agent_id), "timestamp", now_wall());
+	const char *message = t->last_status
+				      ? json_string_value(json_object_get(t->last_status, "message"))
+				      : NULL;
+	if (message)
+		json_object_set_new(status, "message", json_string(message));
+	framework_send(fw, status_event(status));
+}
+
+void tasks_reconcile(struct framework *fw, const json_t *tasks)
+{
+	size_t i;
+	json_t *item;
+
+	if (!tasks || json_array_size(tasks) == 0) {
+		struct map_iter it;
+		void *v;
+		map_iter_init(&it, &fw->tasks);
+		while (map_iter_next(&it, NULL, &v))
+			reconcile_one(fw, v);
+		return;
+	}
+	json_array_foreach(tasks, i, item) {
+		const char *id = json_string_value(json_object_get(json_object_get(item, "task_id"),
+								   "value"));
+		struct task *t = id ? map_get(&fw->tasks, id) : NULL;
+		if (t) {
+			if (t->agent && t->agent->state == AGENT_RECOVERED)
+				continue; /* the agent has not re-registered yet: no answer */
+			reconcile_one(fw, t);
+		} else if (id) {
+			tasks_send_master_status(fw, id, NULL,
+						 (fw->caps & FW_CAP_PARTITION_AWARE) ? TASK_UNKNOWN
+										     : TASK_LOST,
+						 "REASON_RECONCILIATION", "Task is unknown to the master");
+		}
+	}
+}
+
+void tasks_resend_pending(struct framework *fw)
+{
+	struct map_iter it;
+	void *v;
+	map_iter_init(&it, &fw->tasks);
+	while (map_iter_next(&it, NULL, &v)) {
+		struct task *t = v;
+		if (t->pending_uuid[0] && t->last_status)
+			framework_send(fw, status_event(json_deep_copy(t->last_status)));
+	}
+}
+
+/* ---- agents and frameworks going away ---- */
+
+static struct task **tasks_of(struct map *m, size_t *n)
+{
+	struct task **arr = xcalloc(map_count(m) + 1, sizeof(*arr));
+	struct map_iter it;
+	void *v;
+	*n = 0;
+	map_iter_init(&it, m);
+	while (map_iter_next(&it, NULL, &v))
+		arr[(*n)++] = v;
+	return arr;
+}
+
+void tasks_agent_lost(struct master_agent *a, const char *why)
+{
+	size_t n;
+	struct task **arr = tasks_of(&a->tasks, &n);
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "Agent %s (%s) is gone: %s", a->id, a->hostname, why);
+	for (size_t i = 0; i < n; i++) {
+		struct task *t = arr[i];
+		bool aware = t->fw->caps & FW_CAP_PARTITION_AWARE;
+		enum task_state next = aware ? TASK_UNREACHABLE : TASK_LOST;
+		json_t *status;
+		if (task_state_terminal(t->state))
+			continue;
+		status = json_pack("{s:o, s:s, s:s, s:s, s:s, s:o, s:f}", "task_id", json_id(t->id),
+				   "state", task_state_name(next), "source", "SOURCE_MASTER",
+				   "reason", "REASON_AGENT_REMOVED", "message", msg, "agent_id",
+				   json_id(a->id), "timestamp", now_wall());
+		task_set_state(t, next, status);
+		if (aware)
+			release(t);
+		log_info("master: task %s of framework %s is %s: %s", t->id, t->fw->id,
+			 task_state_name(next), msg);
+		framework_send(t->fw, status_event(status));
+		if (task_state_terminal(next))
+			task_complete(t);
+	}
+	free(arr);
+}
+
+void tasks_framework_removed(struct framework *fw)
+{
+	size_t n;
+	struct task **arr = tasks_of(&fw->tasks, &n);
+	struct map agents;
+
+	map_init(&agents);
+	for (size_t i = 0; i < n; i++) {
+		struct task *t = arr[i];
+		if (t->agent && !task_state_terminal(t->state))
+			map_put(&agents, t->agent->id, t->agent);
+		if (!task_state_terminal(t->state)) {
+			json_t *status = json_pack("{s:o, s:s, s:s, s:s}", "task_id", json_id(t->id),
+						   "state", "TASK_KILLED", "source", "SOURCE_MASTER",
+						   "message", "Framework removed");
+			task_set_state(t, TASK_KILLED, status);
+			json_decref(status);
+		}
+		task_complete(t);
+	}
+	free(arr);
+	{
+		struct map_iter it;
+		void *v;
+		map_iter_init(&it, &agents);
+		while (map_iter_next(&it, NULL, &v))
+			agent_send(v, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
+						"shutdown_framework", "framework_id",
+						json_id(fw->id)));
+	}
+	map_clear(&agents);
+}
+
+/* A framework known only from an agent's report (master restarted). */
+static struct framework *recovered_framework(struct master *m, const json_t *info)
+{
+	const char *id = json_string_value(json_object_get(json_object_get(info, "id"), "value"));
+	struct framework *fw;
+	if (!id || id_invalid_reason(id))
+		return NULL;
+	fw = map_get(&m->frameworks, id);
+	if (fw)
+		return fw;
+	fw = framework_new(m, id, info);
+	fw->recovered = true;
+	fw->state = FW_CONNECTED; /* so the transition below is legal and logs */
+	framework_set_state(fw, FW_DISCONNECTED, "recovered from an agent after a master restart");
+	return fw;
+}
+
+static void adopt_reported(struct master_agent *a, const json_t *item)
+{
+	struct master *m = a->master;
+	json_t *info = json_object_get(item, "framework_info");
+	json_t *task_info = json_object_get(item, "task");
+	const char *task_id = json_string_value(
+		json_object_get(json_object_get(task_info, "task_id"), "value"));
+	int state = task_state_parse(json_string_value(json_object_get(item, "state")));
+	struct framework *fw = recovered_framework(m, info);
+	struct resources res = RESOURCES_EMPTY;
+	char err[256];
+	struct task *t;
+	const char *user = json_string_value(json_object_get(item, "user"));
+
+	if (!fw || !task_id || state < 0 || id_invalid_reason(task_id))
+		return;
+	t = map_get(&fw->tasks, task_id);
+	if (t && task_state_terminal(t->state) && !task_state_terminal((enum task_state)state)) {
+		log_info("master: agent %s still runs task %s of framework %s that was reported %s; "
+			 "killing it",
+			 a->id, task_id, fw->id, task_state_name(t->state));
+		agent_send(a, json_pack("{s:s, s:{s:o, s:o}}", "type", "KILL", "kill",
+					"framework_id", json_id(fw->id), "task_id",
+					json_id(task_id)));
+		return;
+	}
+	if (t)
+		return; /* known and consistent */
+	if (fw->state == FW_REMOVED) {
+		agent_send(a, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
+					"shutdown_framework", "framework_id", json_id(fw->id)));
+		return;
+	}
+	if (res_parse_json(json_object_get(task_info, "resources"), "resources", &res, err,
+			   sizeof(err)) < 0)
+		log_warnx("master: agent %s reported task %s with bad resources: %s", a->id,
+			  task_id, err);
+	t = task_new(fw, a, task_id, task_info, &res, user ? user : fw->user);
+	res_add(&fw->allocated, &res);
+	t->state = (enum task_state)state;
+	json_array_append_new(t->statuses, json_pack("{s:s, s:f}", "state",
+						     task_state_name(t->state), "timestamp",
+						     now_wall()));
+	if (task_state_terminal(t->state))
+		release(t);
+	res_free(&res);
+}
+
+void tasks_agent_reregistered(struct master_agent *a, const json_t *reported)
+{
+	size_t i, n;
+	json_t *item;
+	struct task **arr;
+	struct map seen;
+
+	map_init(&seen);
+	json_array_foreach(reported, i, item) {
+		json_t *fid = json_object_get(json_object_get(item, "framework_info"), "id");
+		json_t *tid = json_object_get(json_object_get(item, "task"), "task_id");
+		char key[600];
+		adopt_reported(a, item);
+		snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(fid, "value")) ?: "",
+			 json_string_value(json_object_get(tid, "value")) ?: "");
+		map_put(&seen, key, a);
+	}
+	/* Tasks the master placed here that the agent does not know are lost. */
+	arr = tasks_of(&a->tasks, &n);
+	for (i = 0; i < n; i++) {
+		struct task *t = arr[i];
+		char key[600];
+		snprintf(key, sizeof(key), "%s/%s", t->fw->id, t->id);
+		if (map_get(&seen, key) || task_state_terminal(t->state))
+			continue;
+		json_t *status = json_pack("{s:o, s:s, s:s, s:s, s:s, s:o, s:f}", "task_id",
+					   json_id(t->id), "state", "TASK_LOST", "source",
+					   "SOURCE_MASTER", "reason", "REASON_AGENT_RESTARTED",
+					   "message", "Task is unknown to the agent after it re-registered",
+					   "agent_id", json_id(a->id), "timestamp", now_wall());
+		task_set_state(t, TASK_LOST, status);
+		framework_send(t->fw, status_event(status));
+		task_complete(t);
+	}
+	free(arr);
+	map_clear(&seen);
+}

@@ -1,0 +1,234 @@
+"""The v1 scheduler API of the master: status codes, subscription, offers,
+launch validation, failover. (Running tasks end to end is in test_tasks_*.)"""
+import json
+import time
+
+from conftest import SEED_PRINCIPAL, SEED_SECRET, wait_until
+from scheduler import Scheduler, task_info
+
+AUTH = (SEED_PRINCIPAL, SEED_SECRET)
+
+
+def sched(cluster, **kw):
+    kw.setdefault("auth", AUTH)
+    s = Scheduler(cluster.master_port, **kw)
+    return s
+
+
+def test_subscribe_gets_stream_id_subscribed_heartbeat_and_offer(cluster):
+    cluster.master()
+    cluster.agent()
+    cluster.wait_agents(1)
+    s = sched(cluster)
+    assert s.subscribe() == 200
+    assert s.stream_id
+    s.wait_event("HEARTBEAT")
+    offer = s.wait_offer()
+    assert offer["url"]["address"]["ip"] == "127.0.0.1"
+    assert offer["hostname"]
+    names = {r["name"]: r for r in offer["resources"]}
+    assert names["cpus"]["scalar"]["value"] == 2
+    assert names["cpus"]["role"] == "*"
+    assert names["ports"]["ranges"]["range"] == [{"begin": 31000, "end": 31100}]
+    st = cluster.state()
+    (fw,) = st["frameworks"]
+    assert fw["id"] == s.framework_id and fw["connected"] and fw["principal"] == SEED_PRINCIPAL
+    assert fw["offered_resources"]["cpus"] == 2
+    s.close()
+
+
+def test_status_codes(cluster):
+    cluster.master()
+    s = sched(cluster)
+    # wrong credentials -> 401 with the scheduler realm
+    bad = Scheduler(cluster.master_port, auth=(SEED_PRINCIPAL, "nope"))
+    assert bad.subscribe() == 401
+    st, _ = Scheduler(cluster.master_port).raw('{"type":"SUBSCRIBE"}')
+    assert st == 401
+    # bad JSON, missing content type, wrong content type
+    assert s.raw("{not json")[0] == 400
+    assert s.raw('{"type":"SUBSCRIBE"}', content_type=None)[0] == 400
+    assert s.raw('{"type":"SUBSCRIBE"}', content_type="application/x-protobuf")[0] == 415
+    # missing subscribe payload / missing user names the field
+    code, text = s.raw('{"type":"SUBSCRIBE"}')
+    assert code == 400 and "subscribe" in text
+    code, text = s.raw('{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"x"}}}')
+    assert code == 400 and "subscribe.framework_info.user" in text
+    # UNKNOWN -> 501, numeric type -> 400
+    assert s.raw('{"type":"UNKNOWN"}')[0] == 501
+    assert s.raw('{"type":1}')[0] == 400
+    assert s.subscribe() == 200
+    # calls without stream id, with a wrong one, with an unknown framework
+    assert s.call("REVIVE", stream_id=None)[0] == 400
+    assert s.call("REVIVE", stream_id="nope")[0] == 400
+    assert s.call("REVIVE", framework_id="no-such-framework")[0] == 400
+    assert s.call("REVIVE")[0] == 202
+    code, text = s.call("ACKNOWLEDGE", {"agent_id": {"value": "a"}, "task_id": {"value": "t"},
+                                        "uuid": "bm90LWEtdXVpZA=="})
+    assert code == 400 and "acknowledge.uuid" in text
+    code, text = s.call("ACCEPT", {"offer_ids": [{"value": "x"}], "operations": [{"type": 7}]})
+    assert code == 400 and "accept.operations[0].type" in text
+    # SUBSCRIBE with a stream id header -> 400
+    code, _ = s.raw(json.dumps({"type": "SUBSCRIBE", "subscribe": {"framework_info": s.info}}),
+                    {"Mesos-Stream-Id": s.stream_id})
+    assert code == 400
+    s.close()
+    # after the stream is gone, calls are 403 (not subscribed)
+    wait_until(lambda: s.call("REVIVE")[0] == 403, what="403 after disconnect")
+
+
+def test_task_larger_than_offer_is_task_error(cluster):
+    cluster.master()
+    cluster.agent()
+    s = sched(cluster)
+    s.subscribe()
+    offer = s.wait_offer()
+    t = task_info("too-big", offer, "true", resources="cpus:64;mem:32")
+    assert s.launch(offer, [t])[0] == 202
+    st = s.wait_update("too-big", "TASK_ERROR")
+    assert st["reason"] == "REASON_TASK_INVALID"
+    assert "more resources" in st["message"] and "cpus:64" in st["message"]
+    # the resources come back in a new offer after the decline filter
+    s.call("REVIVE")
+    s.wait_offer()
+    s.close()
+
+
+def test_invalid_task_infos_are_task_errors(cluster):
+    cluster.master()
+    cluster.agent()
+    s = sched(cluster)
+    s.subscribe()
+    offer = s.wait_offer()
+    good = task_info("ok-shape", offer, "true")
+    no_cmd = dict(good, task_id={"value": "no-cmd"})
+    del no_cmd["command"]
+    bad_agent = dict(good, task_id={"value": "bad-agent"}, agent_id={"value": "other"})
+    frac_gpu = task_info("frac-gpu", offer, "true", resources="cpus:0.1;gpus:0.5")
+    s.launch(offer, [no_cmd, bad_agent, frac_gpu])
+    assert "command" in s.wait_update("no-cmd", "TASK_ERROR")["message"]
+    assert "agent" in s.wait_update("bad-agent", "TASK_ERROR")["message"]
+    assert "gpus" in s.wait_update("frac-gpu", "TASK_ERROR")["message"]
+    s.close()
+
+
+def test_stale_offer_gives_task_lost(cluster):
+    cluster.master()
+    cluster.agent()
+    s = sched(cluster)
+    s.subscribe()
+    offer = s.wait_offer()
+    s.decline(offer)
+    t = task_info("late", offer, "true")
+    s.launch(offer, [t])
+    st = s.wait_update("late", "TASK_LOST")
+    assert st["reason"] == "REASON_INVALID_OFFERS"
+    s.close()
+
+
+def test_decline_filter_and_drf_between_two_frameworks(cluster):
+    cluster.master()
+    cluster.agent()
+    a = sched(cluster, name="a")
+    b = sched(cluster, name="b")
+    a.subscribe()
+    offer = a.wait_offer()
+    b.subscribe()
+    # a declines for a long time: the agent goes to b
+    a.decline(offer, refuse_seconds=300)
+    b.wait_offer()
+    a.close()
+    b.close()
+
+
+def test_suppress_and_revive(cluster):
+    cluster.master()
+    cluster.agent()
+    s = sched(cluster)
+    s.subscribe()
+    offer = s.wait_offer()
+    assert s.call("SUPPRESS")[0] == 202
+    s.decline(offer, refuse_seconds=0)
+    time.sleep(0.5)
+    assert s.offers == {}
+    assert s.call("REVIVE")[0] == 202
+    s.wait_offer()
+    s.close()
+
+
+def test_offer_timeout_rescinds(cluster):
+    cluster.master("--offer_timeout=500ms")
+    cluster.agent()
+    s = sched(cluster)
+    s.subscribe()
+    offer = s.wait_offer()
+    ev = s.wait_event("RESCIND", timeout=5)
+    assert ev["rescind"]["offer_id"] == offer["id"]
+    s.close()
+
+
+def test_gpu_agent_is_offered_only_to_gpu_frameworks(cluster):
+    cluster.master()
+    cluster.agent(resources="cpus:2;mem:1024;disk:1024;gpus:2")
+    plain = sched(cluster, name="plain")
+    plain.subscribe()
+    time.sleep(1)
+    assert plain.offers == {}
+    gpu = sched(cluster, name="gpu", capabilities=["GPU_RESOURCES"])
+    gpu.subscribe()
+    offer = gpu.wait_offer()
+    assert any(r["name"] == "gpus" for r in offer["resources"])
+    plain.close()
+    gpu.close()
+
+
+def test_failover_keeps_framework_and_teardown_removes_it(cluster):
+    cluster.master()
+    s = sched(cluster, failover_timeout=60)
+    s.subscribe()
+    fid = s.framework_id
+    s.close()
+    wait_until(lambda: not cluster.state()["frameworks"][0]["connected"], what="disconnect")
+    s2 = sched(cluster, failover_timeout=60, framework_id=fid)
+    assert s2.subscribe() == 200
+    assert s2.framework_id == fid
+    assert cluster.state()["frameworks"][0]["connected"]
+    assert s2.call("TEARDOWN")[0] == 202
+    st = cluster.state()
+    assert st["frameworks"] == [] and st["completed_frameworks"][0]["id"] == fid
+    s2.close()
+
+
+def test_second_subscription_fails_over_the_first(cluster):
+    cluster.master()
+    s = sched(cluster, failover_timeout=60)
+    s.subscribe()
+    s2 = sched(cluster, failover_timeout=60, framework_id=s.framework_id)
+    s2.subscribe()
+    ev = s.wait_event("ERROR")
+    assert ev["error"]["message"] == "Framework failed over"
+    s2.close()
+
+
+def test_framework_without_failover_timeout_is_removed_on_disconnect(cluster):
+    cluster.master()
+    s = sched(cluster, failover_timeout=0)
+    s.subscribe()
+    s.close()
+    wait_until(lambda: cluster.state()["completed_frameworks"], what="framework removed")
+
+
+def test_principal_mismatch_is_400(cluster):
+    cluster.master()
+    s = sched(cluster, principal="someone-else")
+    assert s.subscribe() == 400
+
+
+def test_reconcile_unknown_task_is_lost(cluster):
+    cluster.master()
+    s = sched(cluster)
+    s.subscribe()
+    assert s.reconcile(["ghost"])[0] == 202
+    st = s.wait_update("ghost", "TASK_LOST")
+    assert st["reason"] == "REASON_RECONCILIATION" and "uuid" not in st
+    s.close()
