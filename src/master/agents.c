@@ -164,13 +164,13 @@ void agent_set_state(struct master_agent *a, enum agent_state next, const char *
 	case AGENT_CONNECTED:
 		a->missed_pings = 0;
 		a->last_ping = now_mono();
-		alloc_recompute_total(a->master);
+		alloc_agent_total(a);
 		alloc_agent_changed(a);
 		break;
 	case AGENT_DISCONNECTED:
 		drop_stream(a);
 		rescind_offers(a);
-		alloc_recompute_total(a->master);
+		alloc_agent_total(a);
 		a->disconnected_at = now_mono();
 		log_warnx("master: agent %s (%s:%u) disconnected: %s; it has %.0fs to come back",
 			  a->id, a->hostname, a->port, why,
@@ -180,7 +180,7 @@ void agent_set_state(struct master_agent *a, enum agent_state next, const char *
 	case AGENT_UNREACHABLE:
 		drop_stream(a);
 		rescind_offers(a);
-		alloc_recompute_total(a->master);
+		alloc_agent_total(a);
 		log_warnx("master: agent %s (%s:%u) is unreachable: %s", a->id, a->hostname,
 			  a->port, why);
 		tasks_agent_lost(a, why);
@@ -203,6 +203,7 @@ void agent_free(struct master_agent *a)
 	map_clear(&a->offers);
 	res_free(&a->used);
 	res_free(&a->offered);
+	res_free(&a->counted);
 	res_free(&a->total);
 	json_decref(a->attributes);
 	free(a);

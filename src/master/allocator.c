@@ -61,16 +61,15 @@ void alloc_all_changed(struct master *m)
 	}
 }
 
-void alloc_recompute_total(struct master *m)
+void alloc_agent_total(struct master_agent *a)
 {
-	struct map_iter it;
-	void *v;
-	res_free(&m->cluster_total);
-	map_iter_init(&it, &m->agents);
-	while (map_iter_next(&it, NULL, &v)) {
-		struct master_agent *a = v;
-		if (a->state == AGENT_CONNECTED)
-			res_add(&m->cluster_total, &a->total);
+	struct master *m = a->master;
+	if (res_subtract(&m->cluster_total, &a->counted) < 0)
+		log_error("master: allocator: cluster total out of balance for agent %s", a->id);
+	res_free(&a->counted);
+	if (a->state == AGENT_CONNECTED) {
+		res_copy(&a->counted, &a->total);
+		res_add(&m->cluster_total, &a->counted);
 	}
 }
 

@@ -102,6 +102,7 @@ struct master_agent {
 	char session[65];
 	struct event *ping_timer;
 
+	struct resources counted; /* what this agent adds to cluster_total (connected) */
 	struct resources used;	  /* by non-terminal tasks */
 	struct resources offered; /* in outstanding offers */
 	struct map tasks;	  /* "<framework id>/<task id>" -> struct task */
@@ -294,7 +295,8 @@ void alloc_release(struct framework *fw, struct master_agent *a, const struct re
 /* Declines resources on agent for refuse seconds (a filter). */
 void alloc_decline(struct framework *fw, struct master_agent *a, double refuse_seconds);
 void alloc_clear_filters(struct framework *fw);
-void alloc_recompute_total(struct master *m);
+/* Keeps cluster_total in step with the agent's state, in O(1). */
+void alloc_agent_total(struct master_agent *a);
 
 /* tasks.c */
 /* Handles ACCEPT's operations over the pooled resources of its offers. */
