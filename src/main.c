@@ -21,6 +21,9 @@ static void usage(FILE *out)
 		"  agent       runs tasks on this machine (Mesos agent API)\n"
 		"  up          master + agent on this machine, for a first try\n"
 		"\n"
+		"Clients:\n"
+		"  execute     run one command on the cluster and wait for it (mesos-execute)\n"
+		"\n"
 		"Every command takes --help.\n",
 		AGORA_VERSION);
 }
@@ -43,6 +46,8 @@ int main(int argc, char **argv)
 		return agent_main(argc, argv);
 	if (!strcmp(cmd, "up"))
 		return up_main(argc, argv);
+	if (!strcmp(cmd, "execute"))
+		return execute_main(argc, argv);
 	fprintf(stderr, "agora: unknown command '%s'\n\n", cmd);
 	usage(stderr);
 	return 1;

@@ -6,5 +6,7 @@
 #define AGORA_CLI_CLI_H
 
 int up_main(int argc, char **argv);
+/* `agora execute`: run one command task and exit with its exit code. */
+int execute_main(int argc, char **argv);
 
 #endif

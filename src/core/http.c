@@ -703,3 +703,8 @@ void http_call_cancel(struct http_call *call)
 	evhttp_cancel_request(call->ev);
 	free(call);
 }
+
+struct evkeyvalq *http_call_response_headers(struct http_call *call)
+{
+	return evhttp_request_get_input_headers(call->ev);
+}

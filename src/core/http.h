@@ -154,5 +154,11 @@ struct http_call *http_client_request(struct http_client *c, enum evhttp_cmd_typ
 				      http_chunk_fn on_chunk, void *arg);
 /* Cancels a pending call; its on_done will not fire. */
 void http_call_cancel(struct http_call *call);
+/*
+ * The response headers of a pending call, for streaming callers that need
+ * them before the body ends (Mesos-Stream-Id): valid inside the call's
+ * on_chunk, empty before the response line has arrived.
+ */
+struct evkeyvalq *http_call_response_headers(struct http_call *call);
 
 #endif

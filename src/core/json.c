@@ -121,7 +121,8 @@ int jget_int64(const json_t *obj, const char *key, const char *path, bool requir
 	}
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
-		if (d == (double)(int64_t)d && d > -9.2e18 && d < 9.2e18) {
+		/* Range first: casting an out-of-range double is undefined. */
+		if (d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d) {
 			*out = (int64_t)d;
 			return 0;
 		}

@@ -502,6 +502,17 @@ static void reconcile_one(struct framework *fw, struct task *t)
 	framework_send(fw, status_event(status));
 }
 
+static bool agents_recovering(struct master *m)
+{
+	struct map_iter it;
+	void *v;
+	map_iter_init(&it, &m->agents);
+	while (map_iter_next(&it, NULL, &v))
+		if (((struct master_agent *)v)->state == AGENT_RECOVERED)
+			return true;
+	return false;
+}
+
 void tasks_reconcile(struct framework *fw, const json_t *tasks)
 {
 	size_t i;
@@ -524,6 +535,17 @@ void tasks_reconcile(struct framework *fw, const json_t *tasks)
 				continue; /* the agent has not re-registered yet: no answer */
 			reconcile_one(fw, t);
 		} else if (id) {
+			const char *aid = json_string_value(
+				json_object_get(json_object_get(item, "agent_id"), "value"));
+			struct master_agent *a = aid ? map_get(&fw->master->agents, aid) : NULL;
+			/*
+			 * As Mesos: while agents known from the registry have not
+			 * re-registered after a master restart, an unknown task may
+			 * still be running there, so the master does not answer.
+			 */
+			if ((a && a->state == AGENT_RECOVERED) ||
+			    (!aid && agents_recovering(fw->master)))
+				continue;
 			tasks_send_master_status(fw, id, NULL,
 						 (fw->caps & FW_CAP_PARTITION_AWARE) ? TASK_UNKNOWN
 										     : TASK_LOST,
