@@ -9,6 +9,17 @@
  *   master_link.c  registration with the master: challenge, subscribe stream,
  *                  pings, back-off, events
  *   http_api.c     route table and /state, /health, /flags, /metrics
+ *   tasks.c        the task table, task state machine, LAUNCH/KILL/ACKNOWLEDGE
+ *   task_recovery.c re-adopting checkpointed tasks after a restart
+ *   status_updates.c per-task status update queues, persisted and retried
+ *   launcher.c     what a task runs with (env, argv, checks); the supervisor
+ *                  channel; exit reports
+ *   spawner.c      the small process that forks supervisors and does the
+ *                  launch's file work off the event loop
+ *   supervisor.c   the supervisor and task processes (not the event loop)
+ *   fetcher.c      CommandInfo.uris into the sandbox (in the task process)
+ * tasks.h declares the task types; it is kept out of this header because
+ * src/main.c includes this one next to master/master.h.
  */
 #ifndef AGORA_AGENT_AGENT_H
 #define AGORA_AGENT_AGENT_H
@@ -21,8 +32,11 @@
 #include "core/credentials.h"
 #include "core/flags.h"
 #include "core/http.h"
+#include "core/map.h"
 #include "core/recordio.h"
 #include "core/resources.h"
+
+struct task;
 
 struct agent_flags {
 	char *master;
@@ -111,6 +125,25 @@ struct agent {
 	bool registered_once;
 
 	struct event *sigint, *sigterm;
+
+	/* tasks (tasks.h) */
+	json_t *executor_env;	   /* --executor_environment_variables, parsed */
+	struct map tasks;	   /* "<framework_id>/<task_id>" -> struct task */
+	struct map frameworks;	   /* framework id -> struct agent_framework */
+	struct map supervisors;	   /* supervisor pid (decimal) -> struct task */
+	int notify_fd;		   /* datagrams from supervisors; -1 when closed */
+	char notify_name[108];	   /* its abstract socket name (leading NUL) */
+	unsigned notify_name_len;  /* bytes of notify_name in the address */
+	struct event *notify_event;
+	struct event *sigchld;
+
+	/* spawner (spawner.c) */
+	pid_t spawner_pid;
+	struct bufferevent *spawn_out; /* requests (stream) */
+	int spawn_reply_fd;	       /* replies (seqpacket, with pidfds); -1 when closed */
+	struct event *spawn_in;
+	uint64_t spawn_seq;			  /* last request number */
+	struct task *spawn_head, *spawn_tail; /* launches awaiting their reply, in order */
 };
 
 extern const struct flag_def agent_flag_defs[];
@@ -129,6 +162,12 @@ void link_init_timers(struct agent *a);
 void link_start(struct agent *a);
 void link_stop(struct agent *a);
 const char *link_state_name(enum link_state s);
+
+/* master_link.c: fire-and-forget UPDATE call (status_updates.c retries). */
+void link_send_update(struct agent *a, const char *framework_id, const json_t *status);
+
+/* launcher.c: parses --executor_environment_variables into a->executor_env. */
+int launcher_parse_env_flag(struct agent *a, char *err, size_t errlen);
 
 /* http_api.c */
 int agent_http_start(struct agent *a, char *err, size_t errlen);

@@ -1,7 +1,8 @@
 /*
  * agent/http_api — the agent's route table and its read-only endpoints in
  * Mesos shapes: /state (≡ /slave(1)/state, /state.json), /health, /flags,
- * /metrics/snapshot, /version.
+ * /metrics/snapshot, /version, and the /files API (files_api.c). Tasks
+ * appear under frameworks[].executors[] (tasks.c builds them).
  *
  * Realm mesos-agent-readonly, on unless --no-authenticate_http_readonly;
  * credentials: --http_credentials, else the agent's own --credential.
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/files_api.h"
+#include "agent/tasks.h"
 #include "core/util.h"
 #include "core/version.h"
 
@@ -62,7 +65,7 @@ static void handle_state(struct http_req *r, void *arg)
 
 	snprintf(pid, sizeof(pid), "slave(1)@%s:%u", a->advertised_ip, a->port);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
-		      "s:s, s:s, s:[], s:[], s:[s,s]}",
+		      "s:s, s:s, s:o, s:o, s:[s,s]}",
 		      "version", MESOS_COMPAT_VERSION, "agora_version", AGORA_VERSION,
 		      "build_date", __DATE__, "build_time", __TIME__, "build_user", "agora",
 		      "start_time", a->start_time, "id", a->id, "pid", pid, "hostname",
@@ -72,8 +75,9 @@ static void handle_state(struct http_req *r, void *arg)
 		      attributes_summary(a->attributes), "flags",
 		      flags_to_json(agent_flag_defs, agent_flag_count, &a->flags),
 		      "master_hostname", a->master_host, "master_link",
-		      link_state_name(a->link), "frameworks", "completed_frameworks",
-		      "capabilities", "MULTI_ROLE", "HIERARCHICAL_ROLE");
+		      link_state_name(a->link), "frameworks", atasks_state_json(a, false),
+		      "completed_frameworks", atasks_state_json(a, true), "capabilities",
+		      "MULTI_ROLE", "HIERARCHICAL_ROLE");
 	http_reply_json(r, 200, o);
 }
 
@@ -122,6 +126,14 @@ static const struct http_route agent_routes[] = {
 	{ EVHTTP_REQ_GET, "/slave(1)/flags", handle_flags, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/metrics/snapshot", handle_metrics, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/version", handle_version, NULL, 0 },
+	{ EVHTTP_REQ_GET, "/files/browse", files_browse, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/files/browse.json", files_browse, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/files/read", files_read, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/files/read.json", files_read, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/files/download", files_download, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/files/download.json", files_download, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/files/debug", files_debug, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/files/debug.json", files_debug, READONLY, 0 },
 };
 
 int agent_http_start(struct agent *a, char *err, size_t errlen)

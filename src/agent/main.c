@@ -3,7 +3,9 @@
  *
  * Start-up order: flags → credential → work_dir → detected resources →
  * checkpointed agent id (and the resources it last registered with) →
- * HTTP listener → master link. SIGINT/SIGTERM stop the loop.
+ * supervisor channel → HTTP listener → recovered tasks → master link.
+ * SIGINT/SIGTERM stop the loop; tasks keep running (their supervisors are
+ * in their own sessions) and are re-adopted by the next start.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/tasks.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -205,6 +208,8 @@ static int validate_and_load(struct agent *a, char *err, size_t errlen)
 		       -EINVAL;
 	if (detect_resources(a, err, errlen) < 0)
 		return -EINVAL;
+	if (launcher_parse_env_flag(a, err, errlen) < 0)
+		return -EINVAL;
 
 	if (f->hostname)
 		str_copy(a->hostname, f->hostname, sizeof(a->hostname));
@@ -250,6 +255,7 @@ static void agent_free(struct agent *a)
 	http_client_free(a->stream);
 	a->stream = NULL;
 	link_stop(a);
+	atasks_free(a);
 	/* Run the deferred frees (http_client_free_later) still queued. */
 	if (a->base)
 		event_base_loop(a->base, EVLOOP_NONBLOCK);
@@ -267,6 +273,7 @@ static void agent_free(struct agent *a)
 		event_free(a->sigterm);
 	res_free(&a->resources);
 	json_decref(a->attributes);
+	json_decref(a->executor_env);
 	cred_free(&a->credential);
 	cred_free_list(&a->http_credentials);
 	flags_free(agent_flag_defs, agent_flag_count, &a->flags);
@@ -283,6 +290,8 @@ int agent_main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	memset(&fr, 0, sizeof(fr));
+	a.notify_fd = -1;
+	a.spawn_reply_fd = -1;
 	log_init("agent", LOG_LEVEL_INFO);
 	if (flags_load(agent_flag_defs, agent_flag_count, &a.flags, argc, argv, 2, false, &fr,
 		       err, sizeof(err)) < 0) {
@@ -320,7 +329,8 @@ int agent_main(int argc, char **argv)
 	a.base = event_base_new();
 	if (!a.base)
 		fatalx("agent: event_base_new failed");
-	if (agent_http_start(&a, err, sizeof(err)) < 0) {
+	if (atasks_init(&a, err, sizeof(err)) < 0 || agent_http_start(&a, err, sizeof(err)) < 0 ||
+	    atasks_recover(&a, err, sizeof(err)) < 0) {
 		log_error("agent: %s", err);
 		goto out;
 	}

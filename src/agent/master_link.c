@@ -13,6 +13,14 @@
  * reset when SUBSCRIBED arrives. A master that sends nothing (not even a
  * HEARTBEAT) for 3 heartbeat intervals is treated as gone. Clients are
  * never freed inside their own callbacks (http_client_free_later).
+ *
+ * Tasks ride on the link: the subscription lists every task the agent
+ * still has (re-registration), SUBSCRIBED makes every task resend the head
+ * of its update queue, LAUNCH/KILL/ACKNOWLEDGE/SHUTDOWN_FRAMEWORK events go
+ * to tasks.c (payload under the lower-case type: {"type":"KILL","kill":
+ * {...}}), and link_send_update() posts UPDATE calls on the ctl client
+ * without waiting for them (status_updates.c resends until acknowledged).
+ * Task events before SUBSCRIBED are ignored.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +28,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/tasks.h"
 #include "core/auth.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -134,15 +143,16 @@ static void schedule_retry(struct agent *a, const char *why)
 	event_add(a->retry_timer, &tv);
 }
 
-static void on_ping_done(int status, const char *body, size_t len, struct evkeyvalq *h,
+static void on_call_done(int status, const char *body, size_t len, struct evkeyvalq *h,
 			 void *arg)
 {
 	struct agent *a = arg;
-	(void)body;
 	(void)len;
 	(void)h;
 	if (status == 403 && a->link == LINK_CONNECTED)
-		schedule_retry(a, "the master no longer knows this session (403 on ping)");
+		schedule_retry(a, "the master no longer knows this session (403 on a call)");
+	else if (status == 400)
+		log_warnx("agent: the master refused a call: %.300s", body);
 }
 
 static void send_ping(struct agent *a)
@@ -151,7 +161,7 @@ static void send_ping(struct agent *a)
 	const char *headers[] = { "Content-Type", "application/json", "Agora-Agent-Session",
 				  a->session, NULL };
 	http_client_request(a->ctl, EVHTTP_REQ_POST, "/agent/call", headers, body,
-			    sizeof(body) - 1, on_ping_done, NULL, a);
+			    sizeof(body) - 1, on_call_done, NULL, a);
 }
 
 static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
@@ -209,6 +219,40 @@ static void handle_subscribed(struct agent *a, json_t *ev)
 	tv.tv_sec = (time_t)a->ping_interval;
 	tv.tv_usec = (suseconds_t)((a->ping_interval - (double)tv.tv_sec) * 1e6);
 	event_add(a->ping_timer, &tv);
+	atasks_on_subscribed(a);
+}
+
+void link_send_update(struct agent *a, const char *framework_id, const json_t *status)
+{
+	const char *headers[] = { "Content-Type", "application/json", "Agora-Agent-Session",
+				  a->session, NULL };
+	json_t *call;
+	char *body;
+
+	if (a->link != LINK_CONNECTED)
+		return;
+	call = json_pack("{s:s, s:{s:{s:s}, s:O}}", "type", "UPDATE", "update", "framework_id",
+			 "value", framework_id, "status", status);
+	body = json_compact(call);
+	json_decref(call);
+	if (!http_client_request(a->ctl, EVHTTP_REQ_POST, "/agent/call", headers, body,
+				 strlen(body), on_call_done, NULL, a))
+		log_warnx("agent: cannot send a status update to the master; it will be resent");
+	free(body);
+}
+
+/* The payload of an event: ev[<type in lower case>], or ev itself. */
+static const json_t *event_payload(const json_t *ev, const char *type)
+{
+	char key[64];
+	size_t i;
+	json_t *p;
+
+	for (i = 0; type[i] && i < sizeof(key) - 1; i++)
+		key[i] = (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] + 32 : type[i]);
+	key[i] = '\0';
+	p = json_object_get(ev, key);
+	return json_is_object(p) ? p : ev;
 }
 
 static void handle_event(struct agent *a, const char *data, size_t len)
@@ -227,6 +271,16 @@ static void handle_event(struct agent *a, const char *data, size_t len)
 		handle_subscribed(a, ev);
 	else if (!strcmp(type, "HEARTBEAT"))
 		;
+	else if (a->link != LINK_CONNECTED)
+		log_warnx("agent: ignoring a %s event that came before SUBSCRIBED", type);
+	else if (!strcmp(type, "LAUNCH"))
+		atasks_launch(a, event_payload(ev, type));
+	else if (!strcmp(type, "KILL"))
+		atasks_kill(a, event_payload(ev, type));
+	else if (!strcmp(type, "ACKNOWLEDGE"))
+		atasks_acknowledge(a, event_payload(ev, type));
+	else if (!strcmp(type, "SHUTDOWN_FRAMEWORK"))
+		atasks_shutdown_framework(a, event_payload(ev, type));
 	else
 		log_warnx("agent: ignoring unknown event type '%s' from the master", type);
 	json_decref(ev);
@@ -300,7 +354,7 @@ static void send_subscribe(struct agent *a, const char *nonce)
 			 a->attributes, "version", AGORA_VERSION);
 	if (a->id[0])
 		json_object_set_new(info, "id", json_id(a->id));
-	req = json_pack("{s:o}", "agent_info", info);
+	req = json_pack("{s:o, s:o}", "agent_info", info, "tasks", atasks_subscribe_json(a));
 	if (a->have_credential && nonce) {
 		char mac[AUTH_MAC_HEX];
 		auth_mac(a->credential.secret, a->credential.principal, nonce, mac);

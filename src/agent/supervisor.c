@@ -1,0 +1,548 @@
+/*
+ * agent/supervisor — the per-task supervisor process and the task process
+ * it forks. Nothing here runs on the agent's event loop: supervisor_main()
+ * is entered in the child right after the agent's fork() and never
+ * returns. The agent is single-threaded, so the child may use the heap,
+ * but it touches no libevent state and logs nothing (its stdio is
+ * /dev/null; failures are reported through exit_status).
+ *
+ * Supervisor (a child of the spawner, spawner.c), in order:
+ *  0. supervisor_run(): the launch spec from task.info, the sandbox and its
+ *     runs/latest link, pids/forked.pid (its pid and start time);
+ *  1. every signal disposition back to default (libevent's handlers must
+ *     not run here), setsid(), stdio on /dev/null, every other fd closed;
+ *  2. SIGTERM / SUPERVISOR_SIG_KILL become "SIGTERM / SIGKILL the task's
+ *     process group" (remembered until the task exists);
+ *  3. forks the task with a close-on-exec pipe: EOF without a message
+ *     means the command was exec'd; a message is a launch failure;
+ *  4. after exec: writes pids/task.pid, tells the agent (datagram);
+ *  5. waits for the task without reaping it (WNOWAIT), SIGKILLs what is
+ *     left in its process group while the zombie still pins the group id,
+ *     reaps it, writes exit_status durably, exits.
+ *
+ * The supervisor resolves the task's user (getpwnam, getgrouplist) before
+ * the task exists: a user that does not exist, or a non-root agent asked
+ * to switch, never starts a task — it never silently stays root.
+ *
+ * Task process (vfork()ed, so no copy of memory, unless it must fetch
+ * URIs), in order: own process group; default signals; cwd = sandbox (as
+ * root, so a 0700 parent of --work_dir does not matter); chown of the
+ * sandbox, setgroups, setgid, setuid; stdout/stderr files in the sandbox,
+ * created as that user; fetch the URIs (fork path); parent-death signal
+ * SIGKILL; every fd above 2 close-on-exec; exec.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent/fetcher.h"
+#include "agent/launcher.h"
+#include "agent/spawner.h"
+#include "core/util.h"
+
+extern char **environ;
+
+static volatile sig_atomic_t task_pgid;	 /* 0 until the task is forked, and after it is reaped */
+static volatile sig_atomic_t pending_sig; /* asked for before the task existed */
+static volatile sig_atomic_t kill_sent;
+
+static void on_command(int sig)
+{
+	int saved = errno;
+	int fwd = sig == SUPERVISOR_SIG_KILL ? SIGKILL : SIGTERM;
+
+	kill_sent = 1;
+	if (task_pgid > 0)
+		kill(-(pid_t)task_pgid, fwd);
+	else if (pending_sig != SIGKILL)
+		pending_sig = fwd;
+	errno = saved;
+}
+
+static void reset_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL); /* fails harmlessly for libc's reserved ones */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void stdio_to_devnull(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (fd != i)
+			dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+/* ---- the task process ---- */
+
+/*
+ * The task process runs between vfork() (or fork(), when it must fetch)
+ * and exec: without URIs to fetch it shares the supervisor's memory, so
+ * it only makes system calls — the user was resolved before, and failures
+ * go to the supervisor as {stage, errno} for it to put into words.
+ */
+enum task_stage {
+	STAGE_SANDBOX = 1,
+	STAGE_CHOWN,
+	STAGE_SETUID,
+	STAGE_OUTPUT,
+	STAGE_FETCH,
+	STAGE_ORPHANED,
+	STAGE_EXEC,
+};
+
+struct task_failure {
+	int stage;
+	int err;
+	char text[400]; /* the fetcher's message (fork path only) */
+};
+
+/* The user a task switches to, resolved by the supervisor before the task exists. */
+struct creds {
+	bool change;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+};
+
+static void __attribute__((noreturn)) task_fail(int errfd, int stage, int err, const char *text)
+{
+	struct task_failure f;
+	size_t len = offsetof(struct task_failure, text);
+
+	memset(&f, 0, sizeof(f));
+	f.stage = stage;
+	f.err = err;
+	if (text) {
+		str_copy(f.text, text, sizeof(f.text));
+		len += strlen(f.text) + 1;
+	}
+	if (write(errfd, &f, len) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+static void open_output(int errfd, const char *name, int target)
+{
+	int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || dup2(fd, target) < 0)
+		task_fail(errfd, STAGE_OUTPUT, errno, NULL);
+	close(fd);
+}
+
+static void __attribute__((noreturn)) task_main(const struct launch_spec *s, const struct creds *c,
+						int errfd, pid_t supervisor, bool fetch)
+{
+	char fetch_err[400];
+
+	setpgid(0, 0);
+	reset_signals();
+	if (chdir(s->sandbox) < 0)
+		task_fail(errfd, STAGE_SANDBOX, errno, NULL);
+	if (c->change) {
+		if (chown(".", c->uid, c->gid) < 0)
+			task_fail(errfd, STAGE_CHOWN, errno, NULL);
+		if (setgroups((size_t)c->ngroups, c->groups) < 0 || setgid(c->gid) < 0 ||
+		    setuid(c->uid) < 0)
+			task_fail(errfd, STAGE_SETUID, errno, NULL);
+		if (setuid(0) == 0)
+			task_fail(errfd, STAGE_SETUID, EPERM, NULL);
+	}
+	open_output(errfd, "stdout", STDOUT_FILENO);
+	open_output(errfd, "stderr", STDERR_FILENO);
+	/* "." (the cwd): the sandbox's parents need not be searchable by the task's user. */
+	if (fetch && fetcher_fetch(s->uris, ".", fetch_err, sizeof(fetch_err)) < 0)
+		task_fail(errfd, STAGE_FETCH, 0, fetch_err);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor)
+		task_fail(errfd, STAGE_ORPHANED, 0, NULL);
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	environ = s->envp;
+	if (s->path_search)
+		execvp(s->exec_file, s->argv);
+	else
+		execv(s->exec_file, s->argv);
+	task_fail(errfd, STAGE_EXEC, errno, NULL);
+}
+
+/* Why the task did not start, in words. */
+static void describe_failure(const struct launch_spec *s, const struct task_failure *f,
+			     char *out, size_t size)
+{
+	const char *e = strerror(f->err);
+
+	switch (f->stage) {
+	case STAGE_SANDBOX:
+		snprintf(out, size, "cannot enter the sandbox %s: %s", s->sandbox, e);
+		break;
+	case STAGE_CHOWN:
+		snprintf(out, size, "cannot give the sandbox %s to user '%s': %s", s->sandbox,
+			 s->user, e);
+		break;
+	case STAGE_SETUID:
+		snprintf(out, size, "cannot switch to user '%s': %s", s->user, e);
+		break;
+	case STAGE_OUTPUT:
+		snprintf(out, size, "cannot create stdout/stderr in the sandbox %s: %s",
+			 s->sandbox, e);
+		break;
+	case STAGE_FETCH:
+		snprintf(out, size, "Failed to fetch URIs: %.400s", f->text);
+		break;
+	case STAGE_ORPHANED:
+		snprintf(out, size, "the task's supervisor went away during the launch");
+		break;
+	default:
+		snprintf(out, size, "cannot execute '%s': %s", s->exec_file, e);
+		break;
+	}
+}
+
+/* Resolves the task's user; NULL, or why the task cannot run as it. */
+static const char *resolve_user(const struct launch_spec *s, struct creds *c, char *why,
+				size_t whylen)
+{
+	struct passwd *pw;
+
+	memset(c, 0, sizeof(*c));
+	if (!s->user)
+		return NULL;
+	errno = 0;
+	pw = getpwnam(s->user);
+	if (!pw && errno && errno != ENOENT && errno != ESRCH)
+		return snprintf(why, whylen, "cannot look up user '%s' on agent %s: %s", s->user,
+				s->hostname, strerror(errno)),
+		       why;
+	if (!pw)
+		return snprintf(why, whylen, "user '%s' does not exist on agent %s", s->user,
+				s->hostname),
+		       why;
+	if (pw->pw_uid == geteuid())
+		return NULL;
+	if (geteuid() != 0)
+		return snprintf(why, whylen,
+				"cannot run the task as user '%s': the agent on %s does not run "
+				"as root (start it with --no-switch_user to run tasks as the "
+				"agent's user)",
+				s->user, s->hostname),
+		       why;
+	c->change = true;
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	c->ngroups = 64;
+	c->groups = xcalloc((size_t)c->ngroups, sizeof(gid_t));
+	if (getgrouplist(s->user, c->gid, c->groups, &c->ngroups) < 0) {
+		c->groups = xreallocarray(c->groups, (size_t)c->ngroups, sizeof(gid_t));
+		if (getgrouplist(s->user, c->gid, c->groups, &c->ngroups) < 0)
+			c->ngroups = 0;
+	}
+	return NULL;
+}
+
+/*
+ * Starts the task process: vfork() (no copy of the supervisor's memory)
+ * unless it must fetch URIs, which takes long and runs library code.
+ */
+static pid_t start_task(const struct launch_spec *s, const struct creds *c, int errfd,
+			pid_t self)
+{
+	pid_t pid;
+
+	if (s->uris && json_array_size(s->uris) > 0) {
+		pid = fork();
+		if (pid == 0)
+			task_main(s, c, errfd, self, true);
+		return pid;
+	}
+	pid = vfork();
+	if (pid == 0)
+		task_main(s, c, errfd, self, false);
+	return pid;
+}
+
+/* ---- the supervisor ---- */
+
+static void write_report(const struct launch_spec *s, json_t *report /* stolen */)
+{
+	char path[PATH_MAX];
+	char *text = json_dumps(report, JSON_COMPACT);
+	json_decref(report);
+	if (text && str_printf(path, sizeof(path), "%s/exit_status", s->run_meta) == 0)
+		file_write_atomic(path, text, strlen(text), 0600);
+	free(text);
+}
+
+static void __attribute__((noreturn))
+finish_error(const struct launch_spec *s, pid_t pid, const char *error)
+{
+	write_report(s, json_pack("{s:s, s:i, s:b}", "error", error, "pid", (int)pid, "started",
+				  0));
+	_exit(1);
+}
+
+static void notify_agent(const struct launch_spec *s, pid_t task_pid)
+{
+	struct sockaddr_un addr;
+	struct supervisor_msg msg = { SUPERVISOR_MSG_MAGIC, (int)task_pid };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || s->notify_len == 0 || s->notify_len >= sizeof(addr.sun_path))
+		goto out;
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	memcpy(addr.sun_path + 1, s->notify_name, s->notify_len); /* abstract: leading NUL */
+	/* Blocks while the agent's queue is full; fails at once when no agent listens. */
+	while (sendto(fd, &msg, sizeof(msg), MSG_NOSIGNAL, (struct sockaddr *)&addr,
+		      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + s->notify_len)) <
+		       0 &&
+	       errno == EINTR)
+		;
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+/* 1: pid runs our image, 0: another one, -1: it has no image any more (exiting). */
+static int image_of(pid_t pid)
+{
+	char path[64], mine[PATH_MAX], theirs[PATH_MAX];
+	ssize_t a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	a = readlink("/proc/self/exe", mine, sizeof(mine) - 1);
+	b = readlink(path, theirs, sizeof(theirs) - 1);
+	if (b <= 0)
+		return -1;
+	return a == b && !memcmp(mine, theirs, (size_t)a) ? 1 : 0;
+}
+
+/*
+ * EOF on the pipe is exec or death. It only matters after a kill: a task
+ * killed before its command started was never RUNNING. exec replaces the
+ * image before it closes the pipe; an exit drops the image before it
+ * closes the pipe. So after EOF: our image → dying before exec; no image →
+ * exiting, its wait status tells; another image → it exec'd.
+ */
+static bool died_before_exec(pid_t pid)
+{
+	siginfo_t si;
+	int image;
+
+	if (!kill_sent)
+		return false;
+	image = image_of(pid);
+	if (image >= 0)
+		return image == 1;
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	return si.si_pid == pid && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED);
+}
+
+static int wait_task(pid_t pid, const sigset_t *cmds)
+{
+	siginfo_t si;
+	int status = 0;
+
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	/* The zombie still holds the group id: nothing else can own it yet. */
+	sigprocmask(SIG_BLOCK, cmds, NULL);
+	kill(-pid, SIGKILL);
+	task_pgid = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static void install_handlers(sigset_t *cmds)
+{
+	struct sigaction sa;
+
+	sigemptyset(cmds);
+	sigaddset(cmds, SIGTERM);
+	sigaddset(cmds, SUPERVISOR_SIG_KILL);
+	sigprocmask(SIG_BLOCK, cmds, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_command;
+	sa.sa_mask = *cmds;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SUPERVISOR_SIG_KILL, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Reads the task process's failure report; "" when it exec'd. */
+static void read_failure(const struct launch_spec *s, int fd, char *out, size_t size)
+{
+	struct task_failure f;
+	size_t have = 0;
+
+	memset(&f, 0, sizeof(f));
+	for (;;) {
+		ssize_t n = read(fd, (char *)&f + have, sizeof(f) - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	out[0] = '\0';
+	if (have >= offsetof(struct task_failure, text))
+		describe_failure(s, &f, out, size);
+}
+
+void supervisor_main(const struct launch_spec *s)
+{
+	char failure[512], path[PATH_MAX], text[32];
+	struct creds creds;
+	int errpipe[2];
+	sigset_t cmds;
+	pid_t pid, self = getpid();
+	int status;
+
+	reset_signals();
+	setsid();
+	prctl(PR_SET_NAME, "agora-supervis", 0, 0, 0);
+	stdio_to_devnull();
+	close_range(3, ~0U, 0);
+	install_handlers(&cmds);
+	if (resolve_user(s, &creds, failure, sizeof(failure)))
+		finish_error(s, 0, failure);
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		finish_error(s, 0, "cannot create a pipe in the task's supervisor");
+	pid = start_task(s, &creds, errpipe[1], self);
+	if (pid < 0)
+		finish_error(s, 0, "cannot fork the task in its supervisor");
+	setpgid(pid, pid);
+	task_pgid = pid;
+	if (pending_sig)
+		kill(-pid, pending_sig);
+	sigprocmask(SIG_UNBLOCK, &cmds, NULL);
+	close(errpipe[1]);
+	read_failure(s, errpipe[0], failure, sizeof(failure));
+	close(errpipe[0]);
+	if (!failure[0] && !died_before_exec(pid)) {
+		snprintf(text, sizeof(text), "%d\n", (int)pid);
+		if (str_printf(path, sizeof(path), "%s/pids/task.pid", s->run_meta) == 0)
+			launcher_write_file(path, text, false);
+		notify_agent(s, pid);
+		status = wait_task(pid, &cmds);
+		write_report(s, json_pack("{s:i, s:i, s:b}", "status", status, "pid", (int)pid,
+					  "started", 1));
+		_exit(0);
+	}
+	status = wait_task(pid, &cmds);
+	if (failure[0])
+		finish_error(s, pid, failure);
+	write_report(s, json_pack("{s:i, s:i, s:b}", "status", status, "pid", (int)pid, "started",
+				  0));
+	_exit(0);
+}
+
+/* ---- entry from the spawner ---- */
+
+/* NULL-terminated vector of the strings of arr (pointers into arr), or NULL. */
+static char **strv_of(const json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	char **v;
+
+	if (!json_is_array(arr) || n == 0)
+		return NULL;
+	v = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		const char *str = json_string_value(json_array_get(arr, i));
+		if (!str) {
+			free(v);
+			return NULL;
+		}
+		v[i] = (char *)str;
+	}
+	return v;
+}
+
+/* Sandbox, runs/latest and pids/forked.pid; NULL or why not. */
+static const char *prepare(const struct launch_spec *s, char *why, size_t whylen)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], text[64];
+	const char *cid = strrchr(s->sandbox, '/');
+	int r = spawner_mkdirs(s->sandbox, 0755);
+
+	if (r < 0)
+		return snprintf(why, whylen, "cannot create the sandbox %s: %s", s->sandbox,
+				strerror(-r)),
+		       why;
+	if (cid && str_printf(path, sizeof(path), "%.*s/latest", (int)(cid - s->sandbox),
+			      s->sandbox) == 0 &&
+	    str_printf(tmp, sizeof(tmp), "%s.%s", path, cid + 1) == 0 &&
+	    (symlink(cid + 1, tmp) < 0 || rename(tmp, path) < 0))
+		unlink(tmp); /* a missing "latest" link only costs the Files API a path form */
+	if (str_printf(path, sizeof(path), "%s/pids", s->run_meta) < 0 ||
+	    (mkdir(path, 0700) < 0 && errno != EEXIST))
+		return snprintf(why, whylen, "cannot create %s/pids: %s", s->run_meta,
+				strerror(errno)),
+		       why;
+	snprintf(text, sizeof(text), "%d %llu\n", (int)getpid(),
+		 launcher_proc_start_time(getpid()));
+	if (str_printf(path, sizeof(path), "%s/pids/forked.pid", s->run_meta) < 0 ||
+	    launcher_write_file(path, text, false) < 0)
+		return snprintf(why, whylen, "cannot write %s/pids/forked.pid", s->run_meta), why;
+	return NULL;
+}
+
+void supervisor_run(json_t *info)
+{
+	json_t *l = json_object_get(info, "launch");
+	struct launch_spec s;
+	char why[512];
+
+	memset(&s, 0, sizeof(s));
+	s.sandbox = json_string_value(json_object_get(info, "sandbox"));
+	s.run_meta = json_string_value(json_object_get(info, "run_meta"));
+	s.user = json_string_value(json_object_get(l, "user"));
+	s.hostname = json_string_value(json_object_get(l, "hostname"));
+	s.exec_file = json_string_value(json_object_get(l, "exec_file"));
+	s.path_search = json_is_true(json_object_get(l, "path_search"));
+	s.argv = strv_of(json_object_get(l, "argv"));
+	s.envp = strv_of(json_object_get(l, "env"));
+	s.uris = json_object_get(l, "uris");
+	s.notify_name = json_string_value(json_object_get(l, "notify"));
+	s.notify_len = s.notify_name ? (unsigned)strlen(s.notify_name) : 0;
+	if (!s.run_meta)
+		_exit(2);
+	if (!s.sandbox || !s.hostname || !s.exec_file || !s.argv || !s.envp)
+		finish_error(&s, 0, "the task's checkpoint has no usable launch description");
+	if (prepare(&s, why, sizeof(why)))
+		finish_error(&s, 0, why);
+	supervisor_main(&s);
+}

@@ -1,0 +1,190 @@
+/*
+ * tasks — the agent's running tasks: what one task is, its state machine,
+ * and the functions tasks.c, task_recovery.c, status_updates.c and
+ * launcher.c share. Everything here lives on the agent's event loop.
+ *
+ * A task here is always a Mesos "command task": executor_id = task_id, one
+ * container (random UUID) per launch, one supervisor process per container
+ * (launcher.h). Its state machine is the TaskState of the last update it
+ * produced:
+ *
+ *   STAGING ──▶ STARTING ──▶ RUNNING ──▶ FINISHED | FAILED | KILLED
+ *      │            │                          ▲
+ *      └────────────┴──── FAILED | KILLED | LOST┘  (launch refused, kill, lost)
+ *
+ * STAGING: accepted, asked the spawner (t->spawning) or refused;
+ * STARTING: its supervisor exists; RUNNING: its command was exec'd.
+ *
+ * Every change goes through atask_set_state(), which checks the transition
+ * and queues the matching status update (status_updates.h). A task stays
+ * in a->tasks until the framework acknowledged its terminal update; then
+ * its checkpoint is removed and a summary moves to its framework's
+ * bounded completed list (for /state).
+ *
+ * Prefixes: atask_ (one task), atasks_ (the table); the master's own
+ * tasks.c has task_/tasks_ and both live in one binary.
+ */
+#ifndef AGORA_AGENT_TASKS_H
+#define AGORA_AGENT_TASKS_H
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "core/ids.h"
+
+struct agent;
+
+enum task_state {
+	TASK_STAGING = 0,
+	TASK_STARTING,
+	TASK_RUNNING,
+	TASK_FINISHED,
+	TASK_FAILED,
+	TASK_KILLED,
+	TASK_LOST,
+};
+#define TASK_STATE_COUNT 7
+
+enum status_source { SOURCE_AGENT = 0, SOURCE_EXECUTOR };
+
+/* One status to report: what atask_set_state() turns into a TaskStatus. */
+struct task_outcome {
+	enum task_state state;
+	enum status_source source;
+	const char *reason; /* "REASON_..." (static string) or NULL */
+	char message[512];
+};
+
+struct task_update {
+	struct task_update *next;
+	json_t *status; /* TaskStatus, owned */
+	char uuid[32];	/* base64 of 16 random bytes */
+	bool terminal;
+};
+
+#define TASK_KEY_MAX 520 /* "<framework_id>/<task_id>": ids have no '/' */
+
+struct task {
+	struct agent *agent;
+	char key[TASK_KEY_MAX];
+	char *framework_id, *task_id, *executor_id; /* owned */
+	char container_id[UUID_STR_LEN];
+	char *sandbox;	 /* <work_dir>/slaves/<aid>/frameworks/<fid>/executors/<eid>/runs/<cid> */
+	char *run_meta;	 /* the same under <work_dir>/meta: pids/, exit_status */
+	char *task_meta; /* run_meta/tasks/<tid>: task.info, task.updates */
+	json_t *task_info, *framework_info; /* as received in LAUNCH, owned */
+	char *user;			    /* the user the command runs as */
+	enum task_state state;
+	json_t *statuses;	   /* [{state, timestamp}] for /state, bounded */
+	json_t *resources_summary; /* res_to_summary of the task's resources */
+
+	/* supervisor (launcher.c, spawner.c) */
+	bool spawning;		  /* asked the spawner; its reply has not come */
+	struct task *spawn_next;  /* in a->spawn_head's list */
+	uint64_t spawn_seq;
+	pid_t sup_pid;
+	unsigned long long sup_start; /* /proc/<pid>/stat field 22: defeats pid reuse */
+	int pidfd;		      /* -1 when not watched */
+	struct event *sup_event;
+	pid_t task_pid; /* 0 until the command was exec'd */
+	bool sup_alive;
+
+	/* kill */
+	bool kill_requested;
+	struct task_outcome kill_outcome; /* reported when the kill ends it; state 0 = default */
+	double kill_grace;		  /* seconds between SIGTERM and SIGKILL */
+	struct event *kill_timer;
+
+	/* status updates (status_updates.c) */
+	struct task_update *head, *tail;
+	size_t queued;
+	struct event *retry_timer;
+	double retry_interval;
+	bool unsynced;	   /* task.updates has appends not yet fdatasync'd */
+	bool updates_made; /* task.updates exists (its directory entry was synced) */
+};
+
+/* A framework the agent has run tasks of. */
+struct agent_framework {
+	char *id;
+	json_t *info;		     /* latest FrameworkInfo, owned */
+	size_t active;		     /* tasks in a->tasks */
+	json_t *completed_executors; /* /state executor objects, oldest first, bounded */
+	double idle_since;	     /* wall clock when active dropped to 0 */
+};
+
+#define TASKS_MAX_COMPLETED_PER_FRAMEWORK 150
+#define TASKS_MAX_COMPLETED_FRAMEWORKS 50
+#define TASK_INFO_MAX (16u << 20)    /* bound of a task.info file */
+#define TASK_UPDATES_MAX (4u << 20)  /* bound of a task.updates file */
+#define TASK_MAX_STATUSES 32	     /* history kept per task for /state */
+
+/* ---- tasks.c ---- */
+const char *atask_state_name(enum task_state s);
+bool atask_state_terminal(enum task_state s);
+/* Parses "TASK_RUNNING" etc.; -1 when unknown. */
+int atask_state_parse(const char *name);
+
+/* Sets up the task table, the SIGCHLD reaper and the supervisor channel. */
+int atasks_init(struct agent *a, char *err, size_t errlen);
+/* Frees every task record (the tasks themselves keep running). */
+void atasks_free(struct agent *a);
+
+/* Master events; payload is the event's inner object. */
+void atasks_launch(struct agent *a, const json_t *payload);
+void atasks_kill(struct agent *a, const json_t *payload);
+void atasks_acknowledge(struct agent *a, const json_t *payload);
+void atasks_shutdown_framework(struct agent *a, const json_t *payload);
+/* After SUBSCRIBED: resend the head update of every task. */
+void atasks_on_subscribed(struct agent *a);
+/* The "tasks" array of the subscribe body (new reference). */
+json_t *atasks_subscribe_json(struct agent *a);
+/* /state "frameworks" (completed=false) or "completed_frameworks" (new reference). */
+json_t *atasks_state_json(struct agent *a, bool completed);
+/* Live tasks, for metrics. */
+size_t atasks_count(const struct agent *a);
+
+/*
+ * The one place a task changes state: checks the transition, records it
+ * and queues the status update. -EINVAL (nothing changes) when the
+ * transition is not allowed.
+ */
+int atask_set_state(struct task *t, const struct task_outcome *o);
+/* Allocates a task record for fid/tid (not inserted). */
+struct task *atask_alloc(struct agent *a, const char *framework_id, const char *task_id);
+/* Fills t->user, resources_summary and kill_grace from t->task_info and framework_info. */
+void atask_describe(struct task *t);
+/* Inserts t into the table and its framework (creating it from info). */
+void atask_insert(struct task *t);
+void atask_free(struct task *t);
+/* Watches t->pidfd; the supervisor's exit leads to the terminal update. */
+void atask_watch_supervisor(struct task *t);
+/*
+ * The spawner answered a launch: pidfd/pid of the supervisor, or pid < 0
+ * with why. Takes the pidfd.
+ */
+void atask_on_spawned(struct task *t, pid_t pid, int pidfd, const char *why);
+/* The supervisor reported that the command was exec'd (pid = the task). */
+void atask_on_started(struct task *t, pid_t task_pid);
+/* The supervisor is gone: turns its exit_status into the terminal update. */
+void atask_on_supervisor_exit(struct task *t);
+/* Sends SIGTERM (through the supervisor) and arms the SIGKILL timer. */
+void atask_kill(struct task *t, double grace, const struct task_outcome *why);
+/* Called when the terminal update was acknowledged; frees t. */
+void atask_complete(struct task *t);
+/* Finds a live task by framework and task id. */
+struct task *atasks_find(struct agent *a, const char *framework_id, const char *task_id);
+struct task *atasks_find_by_supervisor(struct agent *a, pid_t sup_pid);
+
+/* ---- task_recovery.c ---- */
+/*
+ * Scans <work_dir>/meta/slaves/<a->id> and re-adopts every checkpointed
+ * task (see the file's comment). Runs once at start-up, before the master
+ * link starts. Returns the number of tasks recovered, or -errno when
+ * --strict and a checkpoint is unreadable.
+ */
+int atasks_recover(struct agent *a, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * libFuzzer target: the agent's checkpoint readers — task.updates replay
+ * (status_replay_text) and exit_status (launcher_parse_exit) — which read
+ * files a crash may have torn. The first byte picks the reader.
+ */
+#include <event2/event.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "agent/launcher.h"
+#include "agent/status_updates.h"
+#include "agent/tasks.h"
+#include "core/log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct agent agent;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct exit_report e;
+	struct task_outcome o;
+	struct task *t;
+	char err[256];
+	size_t valid = 0;
+
+	if (size < 1)
+		return 0;
+	if (!agent.base) {
+		agent.base = event_base_new();
+		log_set_level(LOG_LEVEL_ERROR);
+	}
+	if (data[0] & 1) {
+		if (launcher_parse_exit((const char *)data + 1, size - 1, &e) == 0) {
+			launcher_exit_outcome(&e, data[0] & 2, NULL, &o);
+			if (!o.state || strlen(o.message) >= sizeof(o.message))
+				__builtin_trap();
+		}
+		return 0;
+	}
+	t = atask_alloc(&agent, "fw", "t");
+	if (status_replay_text(t, (const char *)data + 1, size - 1, &valid, err, sizeof(err)) == 0 &&
+	    valid > size - 1)
+		__builtin_trap();
+	if (t->queued && !t->head)
+		__builtin_trap();
+	atask_free(t);
+	return 0;
+}
