@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stddef.h>
@@ -190,6 +191,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(u->base, NULL);
 }
 
+/* Tasks as root are refused by default, so the example runs as nobody. */
+static const char *task_user(void)
+{
+	struct passwd *pw;
+	if (geteuid() == 0)
+		return "nobody";
+	pw = getpwuid(geteuid());
+	return pw ? pw->pw_name : "nobody";
+}
+
 static void print_banner(struct up *u, const char *agent_id, const char *resources)
 {
 	const char *ip = u->flags.ip;
@@ -204,8 +215,12 @@ static void print_banner(struct up *u, const char *agent_id, const char *resourc
 	printf("  secret     in %s/secret\n", u->work_dir);
 	printf("  state      %s (logs in %s/logs/)\n\n", u->work_dir, u->work_dir);
 	printf("Try:\n");
-	printf("  curl -u %s:$(cat %s/secret) http://%s:%lld/master/state\n\n",
+	printf("  curl -u %s:$(cat %s/secret) http://%s:%lld/master/state\n",
 	       u->flags.principal, u->work_dir, ip, (long long)u->flags.master_port);
+	printf("  %s execute --master=%s:%lld --principal=%s --secret_file=%s/secret \\\n"
+	       "      --name=hello --user=%s --command='echo hello from agora; id'\n\n",
+	       u->self, ip, (long long)u->flags.master_port, u->flags.principal, u->work_dir,
+	       task_user());
 	printf("Ctrl-C stops everything.\n");
 	fflush(stdout);
 }
