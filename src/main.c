@@ -6,6 +6,7 @@
 
 #include "agent/agent.h"
 #include "cli/cli.h"
+#include "jobs/service.h"
 #include "core/version.h"
 #include "master/master.h"
 
@@ -19,10 +20,12 @@ static void usage(FILE *out)
 		"Daemons:\n"
 		"  master      resource offers, frameworks, agents (Mesos master API)\n"
 		"  agent       runs tasks on this machine (Mesos agent API)\n"
-		"  up          master + agent on this machine, for a first try\n"
+		"  jobs        scheduled and one-off batch jobs (Chronos API, port 4400)\n"
+		"  up          master + agent (+ jobs) on this machine, for a first try\n"
 		"\n"
 		"Clients:\n"
 		"  execute     run one command on the cluster and wait for it (mesos-execute)\n"
+		"  job         add, list, run, delete jobs of `agora jobs`; their runs and logs\n"
 		"\n"
 		"Every command takes --help.\n",
 		AGORA_VERSION);
@@ -48,6 +51,10 @@ int main(int argc, char **argv)
 		return up_main(argc, argv);
 	if (!strcmp(cmd, "execute"))
 		return execute_main(argc, argv);
+	if (!strcmp(cmd, "job"))
+		return job_main(argc, argv);
+	if (!strcmp(cmd, "jobs") || !strcmp(cmd, "chronos"))
+		return jobs_main(argc, argv);
 	fprintf(stderr, "agora: unknown command '%s'\n\n", cmd);
 	usage(stderr);
 	return 1;

@@ -18,6 +18,9 @@
  *                  launch's file work off the event loop
  *   supervisor.c   the supervisor and task processes (not the event loop)
  *   fetcher.c      CommandInfo.uris into the sandbox (in the task process)
+ *   containerizer.c isolation: --isolation, cgroups, GPUs (containerizer.h)
+ *   container.c    the supervisor's side of it: cgroup, private /dev, watches
+ *   monitor.c      /monitor/statistics and per-task usage
  * tasks.h declares the task types; it is kept out of this header because
  * src/main.c includes this one next to master/master.h.
  */
@@ -29,6 +32,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent/cgroups.h"
+#include "agent/gpu.h"
+#include "agent/isolation.h"
 #include "core/credentials.h"
 #include "core/flags.h"
 #include "core/http.h"
@@ -136,6 +142,13 @@ struct agent {
 	unsigned notify_name_len;  /* bytes of notify_name in the address */
 	struct event *notify_event;
 	struct event *sigchld;
+
+	/* isolation (containerizer.c) */
+	struct isolation iso;
+	struct cg_system cg;	/* valid when cg_on; the spawner inherits it */
+	bool cg_on;		/* a cgroups isolator is on: every task gets a cgroup */
+	bool private_dev;	/* tasks get a private /dev (v2 devices isolation, or forced) */
+	struct gpu_set gpus;	/* NVML discovery (detect.c) and allocation */
 
 	/* spawner (spawner.c) */
 	pid_t spawner_pid;

@@ -1,9 +1,10 @@
 /*
  * agent/detect — what this machine offers: cpus, mem, disk and ports,
  * detected the way Mesos does, then overridden entry by entry by
- * --resources (text or JSON). gpus come from NVML (gpu.c) when the
- * gpu/nvidia isolator is on; otherwise only an explicit --resources gpus
- * value is passed through.
+ * --resources (text or JSON). gpus come from NVML (gpu_discover, which
+ * also fills a->gpus for allocation) when the gpu/nvidia isolator is on
+ * and the library loads; otherwise only an explicit --resources gpus
+ * value is passed through, unisolated.
  *
  *   cpus  = online CPUs
  *   mem   = total - 1 GB when total >= 2 GB, else total / 2   (MB)
@@ -23,7 +24,7 @@
 
 #define MB (1024.0 * 1024.0)
 
-static void detect_defaults(const struct agent *a, struct resources *out)
+static void detect_defaults(const struct agent *a, double gpus, struct resources *out)
 {
 	struct sysinfo si;
 	struct statvfs vfs;
@@ -42,6 +43,11 @@ static void detect_defaults(const struct agent *a, struct resources *out)
 	}
 	snprintf(text, sizeof(text), "cpus:%ld;mem:%.0f;disk:%.0f;ports:[31000-32000]",
 		 ncpu > 0 ? ncpu : 1, mem_mb, disk_mb);
+	if (gpus > 0) {
+		char more[32];
+		snprintf(more, sizeof(more), ";gpus:%.0f", gpus);
+		str_append(text, more, sizeof(text));
+	}
 	if (res_parse_text(text, "*", out, err, sizeof(err)) < 0)
 		fatalx("agent: detected resources do not parse (%s): %s", text, err);
 }
@@ -50,6 +56,7 @@ int detect_resources(struct agent *a, char *err, size_t errlen)
 {
 	struct resources detected = RESOURCES_EMPTY, given = RESOURCES_EMPTY;
 	const char *role = a->flags.default_role ? a->flags.default_role : "*";
+	double gpus = 0;
 
 	if (a->flags.resources) {
 		char perr[512];
@@ -58,7 +65,14 @@ int detect_resources(struct agent *a, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	}
-	detect_defaults(a, &detected);
+	gpu_set_free(&a->gpus);
+	if (gpu_discover(a->flags.isolation, a->flags.nvidia_gpu_devices, a->flags.resources,
+			 &a->gpus, &gpus, err, errlen) < 0) {
+		res_free(&given);
+		return -EINVAL;
+	}
+	/* NVML found them: offered as detected (a gpus in --resources, when valid, wins) */
+	detect_defaults(a, a->gpus.nvml_loaded ? gpus : 0, &detected);
 	res_merge_missing(&given, &detected);
 	res_free(&detected);
 	res_free(&a->resources);

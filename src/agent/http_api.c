@@ -1,8 +1,10 @@
 /*
  * agent/http_api — the agent's route table and its read-only endpoints in
  * Mesos shapes: /state (≡ /slave(1)/state, /state.json), /health, /flags,
- * /metrics/snapshot, /version, and the /files API (files_api.c). Tasks
- * appear under frameworks[].executors[] (tasks.c builds them).
+ * /metrics/snapshot, /version, /monitor/statistics (monitor.c) and the
+ * /files API (files_api.c). Tasks appear under frameworks[].executors[]
+ * (tasks.c builds them, each live one with its "statistics"); /state also
+ * has "isolation", "cgroups" and "gpus" (containerizer.c).
  *
  * Realm mesos-agent-readonly, on unless --no-authenticate_http_readonly;
  * credentials: --http_credentials, else the agent's own --credential.
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer.h"
 #include "agent/files_api.h"
 #include "agent/tasks.h"
 #include "core/util.h"
@@ -78,6 +81,7 @@ static void handle_state(struct http_req *r, void *arg)
 		      link_state_name(a->link), "frameworks", atasks_state_json(a, false),
 		      "completed_frameworks", atasks_state_json(a, true), "capabilities",
 		      "MULTI_ROLE", "HIERARCHICAL_ROLE");
+	ctz_state_json(a, o);
 	http_reply_json(r, 200, o);
 }
 
@@ -126,6 +130,8 @@ static const struct http_route agent_routes[] = {
 	{ EVHTTP_REQ_GET, "/slave(1)/flags", handle_flags, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/metrics/snapshot", handle_metrics, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/version", handle_version, NULL, 0 },
+	{ EVHTTP_REQ_GET, "/monitor/statistics", mon_handle_statistics, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/monitor/statistics.json", mon_handle_statistics, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/files/browse", files_browse, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/files/browse.json", files_browse, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/files/read", files_read, READONLY, 0 },

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer.h"
 #include "agent/launcher.h"
 #include "agent/tasks.h"
 #include "core/json.h"
@@ -231,8 +232,13 @@ static const char *allocation_role(const struct task *t)
 static char **mesos_vars(const struct agent *a, const struct task *t)
 {
 	char endpoint[128], pid[160], grace[32];
-	char **v = xcalloc(13, sizeof(char *));
-	size_t n = 0;
+	char **extra = ctz_task_env(t);
+	size_t n = 0, nextra = 0;
+	char **v;
+
+	while (extra && extra[nextra])
+		nextra++;
+	v = xcalloc(13 + nextra, sizeof(char *));
 
 	snprintf(endpoint, sizeof(endpoint), "%s:%u", a->advertised_ip, a->port);
 	snprintf(pid, sizeof(pid), "slave(1)@%s", endpoint);
@@ -249,6 +255,9 @@ static char **mesos_vars(const struct agent *a, const struct task *t)
 	v[n++] = env_pair("MESOS_CHECKPOINT", "1");
 	v[n++] = env_pair("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", grace);
 	v[n++] = env_pair("MESOS_ALLOCATION_ROLE", allocation_role(t));
+	for (size_t i = 0; i < nextra; i++)
+		v[n++] = extra[i]; /* ownership moves to v */
+	free(extra);
 	return v;
 }
 
@@ -489,6 +498,30 @@ bool launcher_reattach(struct task *t)
 
 /* ---- exit reports ---- */
 
+/* The optional "limitation" object: {"resource": "mem"|"disk", "message", "limit_mb"}. */
+static int parse_limitation(const json_t *o, struct exit_report *out)
+{
+	json_t *lim = json_object_get(o, "limitation");
+	const char *resource = NULL, *message = NULL;
+	struct jerr jerr;
+	double mb = 0;
+
+	if (!lim)
+		return 0;
+	if (!json_is_object(lim) ||
+	    jget_str(lim, "resource", NULL, true, sizeof(out->limit_resource) - 1, &resource,
+		     &jerr) < 0 ||
+	    jget_str(lim, "message", NULL, true, sizeof(out->limit_message) - 1, &message,
+		     &jerr) < 0 ||
+	    jget_double(lim, "limit_mb", NULL, false, &mb, &jerr) < 0 ||
+	    (strcmp(resource, "mem") && strcmp(resource, "disk")) || !(mb >= 0))
+		return -EINVAL;
+	str_copy(out->limit_resource, resource, sizeof(out->limit_resource));
+	str_copy(out->limit_message, message, sizeof(out->limit_message));
+	out->limit_mb = mb;
+	return 0;
+}
+
 int launcher_parse_exit(const char *text, size_t len, struct exit_report *out)
 {
 	struct jerr jerr;
@@ -507,7 +540,7 @@ int launcher_parse_exit(const char *text, size_t len, struct exit_report *out)
 	    jget_bool(o, "started", NULL, false, &started, &jerr) < 0)
 		goto out;
 	if ((!error && !json_object_get(o, "status")) || status < 0 || status > 0xffff ||
-	    pid < 0 || pid > INT32_MAX)
+	    pid < 0 || pid > INT32_MAX || parse_limitation(o, out) < 0)
 		goto out;
 	out->have = true;
 	out->started = started;
@@ -564,6 +597,16 @@ void launcher_exit_outcome(const struct exit_report *e, bool killed,
 		out->source = SOURCE_AGENT;
 		out->reason = "REASON_CONTAINER_LAUNCH_FAILED";
 		str_copy(out->message, e->error, sizeof(out->message));
+	} else if (e->limit_resource[0]) {
+		/* Mesos: a container limitation ends the task as the agent's TASK_FAILED. */
+		bool mem = !strcmp(e->limit_resource, "mem");
+		out->state = TASK_FAILED;
+		out->source = SOURCE_AGENT;
+		out->reason = mem ? "REASON_CONTAINER_LIMITATION_MEMORY"
+				  : "REASON_CONTAINER_LIMITATION_DISK";
+		out->limit_resource = mem ? "mem" : "disk";
+		out->limit_mb = e->limit_mb;
+		str_copy(out->message, e->limit_message, sizeof(out->message));
 	} else {
 		out->state = WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? TASK_FINISHED : TASK_FAILED;
 	}
@@ -588,12 +631,16 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	for (int i = 0; i < NOTIFY_BATCH; i++) {
-		struct supervisor_msg msg;
+		union {
+			struct supervisor_msg started;
+			struct supervisor_usage usage;
+		} msg;
 		union {
 			struct cmsghdr h;
 			char buf[CMSG_SPACE(sizeof(struct ucred))];
 		} control;
 		struct iovec iov = { &msg, sizeof(msg) };
+		bool is_usage;
 		struct msghdr mh;
 		struct cmsghdr *c;
 		struct ucred *cred = NULL;
@@ -613,12 +660,16 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
 				cred = (struct ucred *)CMSG_DATA(c);
-		if (!cred || n != (ssize_t)sizeof(msg) || msg.magic != SUPERVISOR_MSG_MAGIC ||
-		    cred->uid != geteuid())
+		is_usage = n == (ssize_t)sizeof(msg.usage) && msg.usage.magic == SUPERVISOR_USAGE_MAGIC;
+		if (!cred || cred->uid != geteuid() ||
+		    (!is_usage && (n != (ssize_t)sizeof(msg.started) ||
+				   msg.started.magic != SUPERVISOR_MSG_MAGIC)))
 			continue;
 		t = atasks_find_by_supervisor(a, cred->pid);
-		if (t)
-			atask_on_started(t, msg.task_pid);
+		if (t && is_usage)
+			ctz_on_usage(t, msg.usage.disk_used_bytes);
+		else if (t)
+			atask_on_started(t, msg.started.task_pid);
 	}
 }
 

@@ -17,7 +17,8 @@
  *     time>" (written by the supervisor first thing), pids/task.pid "<pid>" (by the
  *     supervisor once the command was exec'd) and exit_status (by the
  *     supervisor as it ends): {"status": <wait status>, "pid": P,
- *     "started": true} or {"error": "<why the launch failed>", "pid": P,
+ *     "started": true, "limitation"?: {"resource": "mem"|"disk", "message",
+ *     "limit_mb"}} or {"error": "<why the launch failed>", "pid": P,
  *     "started": false}.
  * The agent signals the supervisor, never the task: SIGTERM asks it to
  * SIGTERM the task's process group, SUPERVISOR_SIG_KILL to SIGKILL it.
@@ -31,9 +32,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "agent/tasks.h"
+
+struct cg_system;
 
 #define SUPERVISOR_SIG_KILL SIGUSR1
 #define SUPERVISOR_MSG_MAGIC 0x61677231u /* "agr1" */
@@ -44,6 +48,14 @@
 struct supervisor_msg {
 	unsigned magic;
 	int task_pid;
+};
+
+/* What the supervisor sends after each sandbox measurement (containerizer.h). */
+#define SUPERVISOR_USAGE_MAGIC 0x61677532u /* "agu2" */
+struct supervisor_usage {
+	unsigned magic;
+	unsigned pad;
+	uint64_t disk_used_bytes;
 };
 
 /* Everything the supervisor and the task need, built by the agent before fork. */
@@ -58,6 +70,8 @@ struct launch_spec {
 	const json_t *uris;    /* CommandInfo.uris, or NULL */
 	const char *notify_name; /* the agent's abstract socket name, without the leading NUL */
 	unsigned notify_len;
+	const json_t *container;       /* the "container" object (containerizer.h), or NULL */
+	const struct cg_system *cg;    /* the agent's cgroups (inherited memory), or NULL */
 };
 
 /* A parsed exit_status file. */
@@ -67,6 +81,10 @@ struct exit_report {
 	int wait_status; /* waitpid status when error is empty */
 	pid_t task_pid;
 	char error[512]; /* launch failure, "" when none */
+	/* a limit the supervisor enforced: "mem" or "disk", "" when none */
+	char limit_resource[8];
+	char limit_message[256];
+	double limit_mb;
 };
 
 /* ---- launcher.c (agent process) ---- */
@@ -131,10 +149,11 @@ int launcher_write_file(const char *path, const char *text, bool durable);
 
 /* ---- supervisor.c (supervisor and task processes; never return) ---- */
 /*
- * Entered in the spawner's child: info is the parsed task.info. Creates
- * the sandbox (and runs/latest), pids/forked.pid, then supervises.
+ * Entered in the spawner's child: info is the parsed task.info, cg the
+ * agent's cgroups (NULL when off). Creates the sandbox (and runs/latest),
+ * pids/forked.pid, then supervises.
  */
-void supervisor_run(json_t *info) __attribute__((noreturn));
+void supervisor_run(json_t *info, const struct cg_system *cg) __attribute__((noreturn));
 void supervisor_main(const struct launch_spec *spec) __attribute__((noreturn));
 
 #endif

@@ -1,9 +1,12 @@
 /*
  * agent/main — `agora agent`: flags, start-up checks, the event loop.
  *
- * Start-up order: flags → credential → work_dir → detected resources →
- * checkpointed agent id (and the resources it last registered with) →
- * supervisor channel → HTTP listener → recovered tasks → master link.
+ * Start-up order: flags (--isolation parsed) → credential → work_dir →
+ * detected resources (GPUs through NVML) → checkpointed agent id (and the
+ * resources it last registered with) → isolation (cgroups detected, the
+ * root cgroup made; before the spawner forks, which inherits it) →
+ * supervisor channel and spawner → HTTP listener → recovered tasks →
+ * leftover cgroups swept → master link.
  * SIGINT/SIGTERM stop the loop; tasks keep running (their supervisors are
  * in their own sessions) and are re-adopted by the next start.
  */
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer.h"
 #include "agent/tasks.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -200,6 +204,8 @@ static int validate_and_load(struct agent *a, char *err, size_t errlen)
 	} else {
 		a->attributes = json_array();
 	}
+	if (ctz_parse(a, err, errlen) < 0)
+		return -EINVAL;
 	if (!f->work_dir || !f->work_dir[0])
 		return snprintf(err, errlen, "flag --work_dir is required"), -EINVAL;
 	if (mkdir_p(f->work_dir, 0755) < 0)
@@ -272,6 +278,7 @@ static void agent_free(struct agent *a)
 	if (a->sigterm)
 		event_free(a->sigterm);
 	res_free(&a->resources);
+	ctz_free(a);
 	json_decref(a->attributes);
 	json_decref(a->executor_env);
 	cred_free(&a->credential);
@@ -329,11 +336,12 @@ int agent_main(int argc, char **argv)
 	a.base = event_base_new();
 	if (!a.base)
 		fatalx("agent: event_base_new failed");
-	if (atasks_init(&a, err, sizeof(err)) < 0 || agent_http_start(&a, err, sizeof(err)) < 0 ||
-	    atasks_recover(&a, err, sizeof(err)) < 0) {
+	if (ctz_init(&a, err, sizeof(err)) < 0 || atasks_init(&a, err, sizeof(err)) < 0 ||
+	    agent_http_start(&a, err, sizeof(err)) < 0 || atasks_recover(&a, err, sizeof(err)) < 0) {
 		log_error("agent: %s", err);
 		goto out;
 	}
+	ctz_cleanup_leftovers(&a);
 	a.ctl = http_client_new(a.base, a.master_host, a.master_port, 30);
 	link_init_timers(&a);
 	a.sigint = evsignal_new(a.base, SIGINT, on_signal, &a);

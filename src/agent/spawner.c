@@ -170,7 +170,8 @@ static void fail_reply(int rep, uint64_t seq, int err, const char *what, const c
 	send_reply(rep, seq, -1, err, msg, -1);
 }
 
-static void spawn_launch(int req, int rep, uint64_t seq, char *payload, size_t len)
+static void spawn_launch(int req, int rep, uint64_t seq, char *payload, size_t len,
+			 const struct cg_system *cg)
 {
 	size_t meta_len = strnlen(payload, len);
 	const char *task_meta = payload, *text = payload + meta_len + 1;
@@ -198,7 +199,7 @@ static void spawn_launch(int req, int rep, uint64_t seq, char *payload, size_t l
 	if (pid == 0) {
 		close(req);
 		close(rep);
-		supervisor_run(info);
+		supervisor_run(info, cg);
 	}
 	pidfd = pid > 0 ? pidfd_open(pid, 0) : -1;
 	if (pid < 0 || pidfd < 0) {
@@ -263,7 +264,9 @@ static void spawner_setup(int req, int rep, pid_t agent)
 	close_range((unsigned)rep + 1, ~0U, 0);
 }
 
-static void __attribute__((noreturn)) spawner_main(int req, int rep, pid_t agent)
+/* cg: the agent's cgroups as they were when it forked us (NULL when off), read-only. */
+static void __attribute__((noreturn))
+spawner_main(int req, int rep, pid_t agent, const struct cg_system *cg)
 {
 	spawner_setup(req, rep, agent);
 	for (;;) {
@@ -283,7 +286,7 @@ static void __attribute__((noreturn)) spawner_main(int req, int rep, pid_t agent
 			_exit(0);
 		payload[f.len] = '\0';
 		if (f.op == SPAWN_LAUNCH)
-			spawn_launch(req, rep, f.seq, payload, f.len);
+			spawn_launch(req, rep, f.seq, payload, f.len, cg);
 		else if (f.op == SPAWN_REMOVE)
 			spawner_remove_run(payload);
 		free(payload);
@@ -424,7 +427,7 @@ int spawner_start(struct agent *a, char *err, size_t errlen)
 	if (pid == 0) {
 		close(req[0]);
 		close(rep[0]);
-		spawner_main(req[1], rep[1], agent);
+		spawner_main(req[1], rep[1], agent, a->cg_on ? &a->cg : NULL);
 	}
 	close(req[1]);
 	close(rep[1]);

@@ -68,6 +68,11 @@ json_t *status_make(const struct task *t, const struct task_outcome *o)
 		json_object_set_new(st, "message", json_string(o->message));
 	if (o->reason)
 		json_object_set_new(st, "reason", json_string(o->reason));
+	if (o->limit_resource)
+		json_object_set_new(st, "limitation",
+				    json_pack("{s:[{s:s, s:s, s:{s:f}}]}", "resources", "name",
+					      o->limit_resource, "type", "SCALAR", "scalar",
+					      "value", o->limit_mb));
 	return st;
 }
 

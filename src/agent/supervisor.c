@@ -16,16 +16,23 @@
  *  3. forks the task with a close-on-exec pipe: EOF without a message
  *     means the command was exec'd; a message is a launch failure;
  *  4. after exec: writes pids/task.pid, tells the agent (datagram);
- *  5. waits for the task without reaping it (WNOWAIT), SIGKILLs what is
- *     left in its process group while the zombie still pins the group id,
- *     reaps it, writes exit_status durably, exits.
+ *  5. waits for the task without reaping it (WNOWAIT; with an OOM or disk
+ *     watch, container.c polls its pidfd instead), SIGKILLs what is left in
+ *     its process group while the zombie still pins the group id, kills and
+ *     removes its cgroup (ctr_finish), reaps it, writes exit_status durably
+ *     (with the limit that ended it, if one did), exits.
+ *
+ * With a "container" object in the launch spec (containerizer.h) the
+ * supervisor creates the task's cgroup before forking it, and the task
+ * joins it (and builds its private /dev) first thing, as root.
  *
  * The supervisor resolves the task's user (getpwnam, getgrouplist) before
  * the task exists: a user that does not exist, or a non-root agent asked
  * to switch, never starts a task — it never silently stays root.
  *
  * Task process (vfork()ed, so no copy of memory, unless it must fetch
- * URIs), in order: own process group; default signals; cwd = sandbox (as
+ * URIs), in order: own process group; default signals; its cgroup and
+ * private /dev (ctr_enter); cwd = sandbox (as
  * root, so a 0700 parent of --work_dir does not matter); chown of the
  * sandbox, setgroups, setgid, setuid; stdout/stderr files in the sandbox,
  * created as that user; fetch the URIs (fork path); parent-death signal
@@ -49,9 +56,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/containerizer.h"
 #include "agent/fetcher.h"
 #include "agent/launcher.h"
 #include "agent/spawner.h"
+#include "core/log.h"
 #include "core/util.h"
 
 extern char **environ;
@@ -115,6 +124,8 @@ enum task_stage {
 	STAGE_FETCH,
 	STAGE_ORPHANED,
 	STAGE_EXEC,
+	STAGE_CGROUP,
+	STAGE_DEVICES,
 };
 
 struct task_failure {
@@ -158,12 +169,16 @@ static void open_output(int errfd, const char *name, int target)
 }
 
 static void __attribute__((noreturn)) task_main(const struct launch_spec *s, const struct creds *c,
-						int errfd, pid_t supervisor, bool fetch)
+						const struct ctr *ctr, int errfd, pid_t supervisor,
+						bool fetch)
 {
 	char fetch_err[400];
+	int stage, r;
 
 	setpgid(0, 0);
 	reset_signals();
+	if ((r = ctr_enter(ctr, &stage)) < 0)
+		task_fail(errfd, stage == 1 ? STAGE_CGROUP : STAGE_DEVICES, -r, NULL);
 	if (chdir(s->sandbox) < 0)
 		task_fail(errfd, STAGE_SANDBOX, errno, NULL);
 	if (c->change) {
@@ -218,6 +233,12 @@ static void describe_failure(const struct launch_spec *s, const struct task_fail
 	case STAGE_ORPHANED:
 		snprintf(out, size, "the task's supervisor went away during the launch");
 		break;
+	case STAGE_CGROUP:
+		snprintf(out, size, "cannot move the task into its cgroup: %s", e);
+		break;
+	case STAGE_DEVICES:
+		snprintf(out, size, "cannot give the task its private /dev: %s", e);
+		break;
 	default:
 		snprintf(out, size, "cannot execute '%s': %s", s->exec_file, e);
 		break;
@@ -269,20 +290,20 @@ static const char *resolve_user(const struct launch_spec *s, struct creds *c, ch
  * Starts the task process: vfork() (no copy of the supervisor's memory)
  * unless it must fetch URIs, which takes long and runs library code.
  */
-static pid_t start_task(const struct launch_spec *s, const struct creds *c, int errfd,
-			pid_t self)
+static pid_t start_task(const struct launch_spec *s, const struct creds *c,
+			const struct ctr *ctr, int errfd, pid_t self)
 {
 	pid_t pid;
 
 	if (s->uris && json_array_size(s->uris) > 0) {
 		pid = fork();
 		if (pid == 0)
-			task_main(s, c, errfd, self, true);
+			task_main(s, c, ctr, errfd, self, true);
 		return pid;
 	}
 	pid = vfork();
 	if (pid == 0)
-		task_main(s, c, errfd, self, false);
+		task_main(s, c, ctr, errfd, self, false);
 	return pid;
 }
 
@@ -365,16 +386,19 @@ static bool died_before_exec(pid_t pid)
 	return si.si_pid == pid && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED);
 }
 
-static int wait_task(pid_t pid, const sigset_t *cmds)
+static int wait_task(const struct launch_spec *s, struct ctr *ctr, pid_t pid,
+		     const sigset_t *cmds)
 {
 	siginfo_t si;
 	int status = 0;
 
+	ctr_wait(ctr, pid, s->sandbox, s->notify_name, s->notify_len);
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
 		;
 	/* The zombie still holds the group id: nothing else can own it yet. */
 	sigprocmask(SIG_BLOCK, cmds, NULL);
 	kill(-pid, SIGKILL);
+	ctr_finish(ctr); /* what left the group (setsid, disowned) is still in the cgroup */
 	task_pgid = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -421,10 +445,25 @@ static void read_failure(const struct launch_spec *s, int fd, char *out, size_t 
 		describe_failure(s, &f, out, size);
 }
 
+/* exit_status for a task that ran (or was forked): its wait status and the limit it hit. */
+static void __attribute__((noreturn))
+finish_ran(const struct launch_spec *s, const struct ctr *ctr, pid_t pid, int status, bool started)
+{
+	json_t *report = json_pack("{s:i, s:i, s:b}", "status", status, "pid", (int)pid,
+				   "started", started);
+	json_t *limitation = ctr_limitation_json(ctr);
+
+	if (limitation)
+		json_object_set_new(report, "limitation", limitation);
+	write_report(s, report);
+	_exit(0);
+}
+
 void supervisor_main(const struct launch_spec *s)
 {
 	char failure[512], path[PATH_MAX], text[32];
 	struct creds creds;
+	struct ctr ctr;
 	int errpipe[2];
 	sigset_t cmds;
 	pid_t pid, self = getpid();
@@ -435,14 +474,17 @@ void supervisor_main(const struct launch_spec *s)
 	prctl(PR_SET_NAME, "agora-supervis", 0, 0, 0);
 	stdio_to_devnull();
 	close_range(3, ~0U, 0);
+	log_set_level(LOG_LEVEL_ERROR); /* library code must not write where a log fd was */
 	install_handlers(&cmds);
 	if (resolve_user(s, &creds, failure, sizeof(failure)))
 		finish_error(s, 0, failure);
-	if (pipe2(errpipe, O_CLOEXEC) < 0)
-		finish_error(s, 0, "cannot create a pipe in the task's supervisor");
-	pid = start_task(s, &creds, errpipe[1], self);
-	if (pid < 0)
+	if (ctr_setup(&ctr, s->container, s->cg, s->run_meta, failure, sizeof(failure)) < 0)
+		finish_error(s, 0, failure);
+	pid = pipe2(errpipe, O_CLOEXEC) < 0 ? -1 : start_task(s, &creds, &ctr, errpipe[1], self);
+	if (pid < 0) {
+		ctr_finish(&ctr);
 		finish_error(s, 0, "cannot fork the task in its supervisor");
+	}
 	setpgid(pid, pid);
 	task_pgid = pid;
 	if (pending_sig)
@@ -456,17 +498,13 @@ void supervisor_main(const struct launch_spec *s)
 		if (str_printf(path, sizeof(path), "%s/pids/task.pid", s->run_meta) == 0)
 			launcher_write_file(path, text, false);
 		notify_agent(s, pid);
-		status = wait_task(pid, &cmds);
-		write_report(s, json_pack("{s:i, s:i, s:b}", "status", status, "pid", (int)pid,
-					  "started", 1));
-		_exit(0);
+		status = wait_task(s, &ctr, pid, &cmds);
+		finish_ran(s, &ctr, pid, status, true);
 	}
-	status = wait_task(pid, &cmds);
+	status = wait_task(s, &ctr, pid, &cmds);
 	if (failure[0])
 		finish_error(s, pid, failure);
-	write_report(s, json_pack("{s:i, s:i, s:b}", "status", status, "pid", (int)pid, "started",
-				  0));
-	_exit(0);
+	finish_ran(s, &ctr, pid, status, false);
 }
 
 /* ---- entry from the spawner ---- */
@@ -520,7 +558,7 @@ static const char *prepare(const struct launch_spec *s, char *why, size_t whylen
 	return NULL;
 }
 
-void supervisor_run(json_t *info)
+void supervisor_run(json_t *info, const struct cg_system *cg)
 {
 	json_t *l = json_object_get(info, "launch");
 	struct launch_spec s;
@@ -538,6 +576,8 @@ void supervisor_run(json_t *info)
 	s.uris = json_object_get(l, "uris");
 	s.notify_name = json_string_value(json_object_get(l, "notify"));
 	s.notify_len = s.notify_name ? (unsigned)strlen(s.notify_name) : 0;
+	s.container = json_object_get(l, "container");
+	s.cg = cg;
 	if (!s.run_meta)
 		_exit(2);
 	if (!s.sandbox || !s.hostname || !s.exec_file || !s.argv || !s.envp)

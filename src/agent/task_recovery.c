@@ -14,11 +14,15 @@
  *   - terminal state: fully acknowledged → finish its removal; else wait
  *     for the acknowledgement (the head is resent on SUBSCRIBED);
  *   - supervisor alive (pidfd_open works and the start time matches
- *     forked.pid) → watched again; task.pid present → RUNNING;
+ *     forked.pid) → watched again, its GPUs re-claimed; task.pid present
+ *     → RUNNING;
  *   - supervisor gone with an exit_status → the real terminal update;
  *   - neither → TASK_FAILED, SOURCE_AGENT, REASON_AGENT_RESTARTED, and
  *     whatever is left in the task's process group (pids/task.pid) is
- *     SIGKILLed: the supervisor that would have cleaned it up is gone.
+ *     SIGKILLed, and its cgroup killed and removed (ctz_task_ended): the
+ *     supervisor that would have cleaned it up is gone.
+ * After the scan, main.c sweeps cgroups no re-adopted task owns
+ * (ctz_cleanup_leftovers).
  * With --recover=cleanup a live task is killed instead of re-adopted.
  * Malformed checkpoint files stop the agent under --strict (the default)
  * and are skipped with a warning otherwise; both name the file.
@@ -33,6 +37,7 @@
 #include <sys/stat.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer.h"
 #include "agent/launcher.h"
 #include "agent/status_updates.h"
 #include "agent/tasks.h"
@@ -82,6 +87,7 @@ static void readopt(struct task *t)
 	pid_t task_pid;
 
 	if (launcher_reattach(t)) {
+		ctz_task_readopted(t);
 		atask_watch_supervisor(t);
 		to_starting(t);
 		task_pid = launcher_read_task_pid(t);
@@ -163,6 +169,7 @@ static struct task *load_info(struct scan *sc, const char *text, size_t len, cha
 	atask_describe(t);
 	free(t->user);
 	t->user = xstrdup(user);
+	ctz_task_recovered(t, json_object_get(info, "launch"));
 out:
 	json_decref(info);
 	return t;

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer.h"
 #include "agent/launcher.h"
 #include "agent/spawner.h"
 #include "agent/status_updates.h"
@@ -103,6 +104,8 @@ int atask_set_state(struct task *t, const struct task_outcome *o)
 		return -EINVAL;
 	}
 	t->state = o->state;
+	if (atask_state_terminal(o->state))
+		ctz_task_ended(t); /* GPUs back to the pool before anyone hears of the end */
 	if (atask_state_terminal(o->state))
 		log_info("agent: task %s of framework %s is %s%s%s", t->task_id, t->framework_id,
 			 atask_state_name(o->state), o->message[0] ? ": " : "", o->message);
@@ -233,6 +236,7 @@ void atask_free(struct task *t)
 	json_decref(t->framework_info);
 	json_decref(t->statuses);
 	json_decref(t->resources_summary);
+	free(t->gpus);
 	free(t->framework_id);
 	free(t->task_id);
 	free(t->executor_id);
@@ -447,10 +451,10 @@ static void launch(struct task *t)
 {
 	struct agent *a = t->agent;
 	struct task_outcome o;
-	json_t *info, *spec;
+	json_t *info, *spec, *container = NULL;
 	char err[768], *text;
 
-	if (launcher_check(a, t, &o)) {
+	if (launcher_check(a, t, &o) || ctz_prepare(t, &container, &o)) {
 		log_warnx("agent: refusing task %s of framework %s: %s", t->task_id,
 			  t->framework_id, o.message);
 		checkpoint_refused(t);
@@ -459,10 +463,13 @@ static void launch(struct task *t)
 	}
 	spec = launcher_spec_json(a, t, err, sizeof(err));
 	if (!spec) {
+		json_decref(container);
 		checkpoint_refused(t);
 		fail_launch(t, "REASON_CONTAINER_LAUNCH_FAILED", err);
 		return;
 	}
+	if (container)
+		json_object_set_new(spec, "container", container);
 	info = info_json(t);
 	json_object_set_new(info, "launch", spec);
 	text = json_compact(info);
@@ -655,15 +662,21 @@ static json_t *task_json(const struct task *t)
 			 t->statuses, "user", t->user);
 }
 
-static json_t *executor_json(const struct task *t)
+void atask_executor_name(const struct task *t, char *buf, size_t size)
 {
 	const char *cmd = json_string_value(
 		json_object_get(json_object_get(t->task_info, "command"), "value"));
+
+	snprintf(buf, size, "Command Executor (Task: %s) (Command: sh -c '%.200s')", t->task_id,
+		 cmd ? cmd : "");
+}
+
+static json_t *executor_json(const struct task *t)
+{
 	char name[512];
 	json_t *ex;
 
-	snprintf(name, sizeof(name), "Command Executor (Task: %s) (Command: sh -c '%.200s')",
-		 t->task_id, cmd ? cmd : "");
+	atask_executor_name(t, name, sizeof(name));
 	ex = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:[], s:[], s:[]}", "id",
 		       t->executor_id, "name", name, "source", t->task_id, "framework_id",
 		       t->framework_id, "container", t->container_id, "directory", t->sandbox,
@@ -773,6 +786,7 @@ static json_t *framework_json(const struct agent_framework *fw, json_t *executor
 json_t *atasks_state_json(struct agent *a, bool completed)
 {
 	json_t *by_framework = json_object(), *out = json_array();
+	struct mon_ctx *usage = completed ? NULL : mon_ctx_new();
 	struct map_iter it;
 	void *v;
 
@@ -781,13 +795,17 @@ json_t *atasks_state_json(struct agent *a, bool completed)
 		while (map_iter_next(&it, NULL, &v)) {
 			struct task *t = v;
 			json_t *list = json_object_get(by_framework, t->framework_id);
+			json_t *ex = executor_json(t);
 			if (!list) {
 				list = json_array();
 				json_object_set_new(by_framework, t->framework_id, list);
 			}
-			json_array_append_new(list, executor_json(t));
+			if (t->sup_alive && !atask_state_terminal(t->state))
+				json_object_set_new(ex, "statistics", mon_task_statistics(usage, t));
+			json_array_append_new(list, ex);
 		}
 	}
+	mon_ctx_free(usage);
 	map_iter_init(&it, &a->frameworks);
 	while (map_iter_next(&it, NULL, &v)) {
 		struct agent_framework *fw = v;

@@ -55,6 +55,8 @@ struct task_outcome {
 	enum status_source source;
 	const char *reason; /* "REASON_..." (static string) or NULL */
 	char message[512];
+	const char *limit_resource; /* "mem"/"disk" (static) for a TaskResourceLimitation, or NULL */
+	double limit_mb;	    /* its limit, MB */
 };
 
 struct task_update {
@@ -90,6 +92,16 @@ struct task {
 	struct event *sup_event;
 	pid_t task_pid; /* 0 until the command was exec'd */
 	bool sup_alive;
+
+	/* isolation (containerizer.c) */
+	double cpus_limit;	     /* from its resources; 0 = none */
+	uint64_t mem_limit_bytes;    /* 0 = none */
+	uint64_t disk_limit_bytes;   /* 0 = none */
+	unsigned *gpus;		     /* NVML indices it holds, owned; NULL when none */
+	size_t ngpus;
+	bool has_cgroup;	     /* its cgroup is named container_id */
+	bool disk_measured;	     /* disk_used_bytes holds a report */
+	uint64_t disk_used_bytes;    /* the supervisor's last sandbox measurement */
 
 	/* kill */
 	bool kill_requested;
@@ -174,6 +186,8 @@ void atask_on_supervisor_exit(struct task *t);
 void atask_kill(struct task *t, double grace, const struct task_outcome *why);
 /* Called when the terminal update was acknowledged; frees t. */
 void atask_complete(struct task *t);
+/* Mesos' command executor name of t ("Command Executor (Task: ...) (Command: ...)"). */
+void atask_executor_name(const struct task *t, char *buf, size_t size);
 /* Finds a live task by framework and task id. */
 struct task *atasks_find(struct agent *a, const char *framework_id, const char *task_id);
 struct task *atasks_find_by_supervisor(struct agent *a, pid_t sup_pid);

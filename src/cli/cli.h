@@ -8,5 +8,7 @@
 int up_main(int argc, char **argv);
 /* `agora execute`: run one command task and exit with its exit code. */
 int execute_main(int argc, char **argv);
+/* `agora job <verb>`: add/ls/run/rm/runs/logs against `agora jobs`. */
+int job_main(int argc, char **argv);
 
 #endif

@@ -175,7 +175,7 @@ class Cluster:
         return p
 
     def agent(self, *extra, port=None, work_dir=None, credential=None, name="agent",
-              resources="cpus:2;mem:1024;disk:2048;ports:[31000-31100]"):
+              resources="cpus:2;mem:1024;disk:2048;ports:[31000-31100]", env=None):
         port = port or free_port()
         args = ["agent", f"--master=127.0.0.1:{self.master_port}", "--ip=127.0.0.1",
                 f"--port={port}", f"--work_dir={work_dir or self.path(name)}",
@@ -183,7 +183,7 @@ class Cluster:
                 "--registration_backoff_factor=100ms"]
         if resources:
             args.append(f"--resources={resources}")
-        p = self.spawn(name, args + list(extra))
+        p = self.spawn(name, args + list(extra), env=env)
         p.port = port
         return p
 

@@ -1,0 +1,203 @@
+/*
+ * jobs/service — the state of one `agora jobs` process (the Chronos-
+ * compatible job scheduler) and the functions its files share. One event
+ * loop, one struct jobsvc, no locks. agora jobs is an ordinary framework:
+ * it reaches the master only through the v1 scheduler API
+ * (src/framework/scheduler.h).
+ *
+ * Files:
+ *   main.c      flags (Chronos names), start-up, shutdown
+ *   store.c     SQLite: job documents, run history, the framework id
+ *   engine.c    timers, the run queue, offers → launches, status updates,
+ *               retries, dependencies, why a job waits (pendingReason)
+ *   graph.c     dependency graph: children, cycles, re-parenting on delete
+ *   api.c       the Chronos REST API (/v1/scheduler and /scheduler)
+ *   job.c       the job model (Chronos JSON) ; schedule.c ISO 8601 schedules
+ */
+#ifndef AGORA_JOBS_SERVICE_H
+#define AGORA_JOBS_SERVICE_H
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "core/http.h"
+#include "core/map.h"
+#include "framework/scheduler.h"
+#include "jobs/job.h"
+#include "jobs/schedule.h"
+
+struct jobs_flags {
+	char *master;
+	int64_t http_port;
+	char *http_address;
+	char *http_credentials;
+	char *http_realm;
+	char *hostname;
+	char *mesos_authentication_principal;
+	char *mesos_authentication_secret_file;
+	bool mesos_authentication;
+	char *mesos_role;
+	char *mesos_framework_name;
+	char *user;
+	double mesos_task_cpu, mesos_task_mem, mesos_task_disk;
+	int64_t mesos_task_gpu;
+	int64_t failure_retry;	/* ms */
+	int64_t disable_after_failures;
+	char *enable_features;
+	double failover_timeout; /* seconds */
+	bool mesos_checkpoint;
+	char *work_dir;
+	char *zk_hosts, *zk_path;
+	int64_t schedule_horizon, task_epsilon;
+	char *logging_level;
+	char *log_dir;
+	char *tz_dir;
+	double offer_refuse_seconds;
+	int64_t max_runs_per_job;
+};
+
+/* One queued run, waiting for an offer. */
+struct queued_run {
+	TAILQ_ENTRY(queued_run) link;
+	struct job_entry *entry;
+	char *args;	  /* manual-run arguments or NULL */
+	int64_t due_ms;	  /* when it became due */
+	unsigned attempt; /* 0 = first try */
+	bool high;	  /* highPriority queue */
+	bool manual;	  /* PUT /job/<name> */
+};
+TAILQ_HEAD(run_queue, queued_run);
+
+/* One launched task of a job, until it is terminal. */
+struct run {
+	struct job_entry *entry;
+	int64_t run_id; /* row id in the runs table */
+	char task_id[256];
+	char agent_id[256];
+	char agent_url[300]; /* http://ip:port of the agent, for its /files */
+	char state[32];
+	unsigned attempt;
+	int64_t due_ms;
+	double started; /* wall clock */
+	bool running_counted;
+};
+
+struct job_entry {
+	struct jobsvc *svc;
+	struct job *job;	 /* the Chronos model, owned */
+	struct schedule sched;	 /* parsed schedule (scheduled jobs) */
+	bool sched_ok;
+	struct event *timer;	 /* fires when the schedule is due */
+	struct queued_run *queued; /* at most one queued run per job (dedupe) */
+	int running;		 /* launched, non-terminal tasks */
+	json_t *edges;		 /* {"<parent>": successes since this child last started} */
+	char pending_reason[1024];
+	char last_task_id[256];
+	/* a failed run waiting --failure_retry before its next attempt */
+	struct event *retry_timer;
+	unsigned retry_attempt;
+	char *retry_args;
+	int64_t retry_due_ms;
+};
+
+struct jobsvc {
+	struct event_base *base;
+	struct jobs_flags flags;
+	struct http_server *http;
+	uint16_t http_port;
+	sqlite3 *db;
+	struct schedule_tzdb tzdb;
+	struct job_defaults defaults;
+	char http_user[256], http_pass[256];
+	bool http_auth;
+	char *mesos_secret;
+	char master_host[256];
+	uint16_t master_port;
+
+	struct sched *fw;	/* our framework client */
+	bool subscribed;
+	bool suppressed;
+	bool revive_pending;
+	char framework_id[256];
+
+	struct map jobs;	/* name -> struct job_entry */
+	struct map runs;	/* task id -> struct run */
+	struct run_queue queue_high, queue_normal;
+	size_t queued_count;
+
+	/* what the last offers looked like, for pendingReason */
+	struct resources largest_offer;
+	double last_offer_time;
+	unsigned offers_seen;
+
+	struct event *sigint, *sigterm;
+	double start_time;
+};
+
+/* store.c */
+int store_jobs_open(struct jobsvc *s, char *err, size_t errlen);
+/* Writes the job (and its agora state: edges) durably. 0 or -EIO. */
+int store_put_job(struct jobsvc *s, const struct job_entry *e);
+int store_delete_job(struct jobsvc *s, const char *name);
+/* Calls fn for every stored job document. */
+int store_load_jobs(struct jobsvc *s, int (*fn)(struct jobsvc *, json_t *doc, json_t *edges));
+int64_t store_run_begin(struct jobsvc *s, const struct run *r, const char *job_name);
+int store_run_update(struct jobsvc *s, const struct run *r, const char *state, int exit_status,
+		     const char *message, const char *sandbox, bool ended);
+/* Runs of a job, newest first, at most limit. */
+json_t *store_runs_json(struct jobsvc *s, const char *job_name, int limit);
+/* One run by id (or the newest of the job when run_id < 0); NULL when none. */
+json_t *store_run_json(struct jobsvc *s, const char *job_name, int64_t run_id);
+int store_run_set_sandbox(struct jobsvc *s, int64_t run_id, const char *sandbox);
+/* Non-terminal runs (for reconciliation after a restart). */
+int store_open_runs(struct jobsvc *s, int (*fn)(struct jobsvc *, const char *job, const char *task_id,
+						   const char *agent_id, const char *agent_url,
+						   int64_t run_id, unsigned attempt, int64_t due_ms));
+int store_get_meta(struct jobsvc *s, const char *key, char *out, size_t size);
+int store_set_meta(struct jobsvc *s, const char *key, const char *value);
+void store_prune_runs(struct jobsvc *s, const char *job_name, int keep);
+
+/* engine.c */
+int engine_start(struct jobsvc *s, char *err, size_t errlen);
+void engine_stop(struct jobsvc *s);
+/* A job was created or replaced (already stored): re-arm, keep runtime state. */
+void engine_job_changed(struct jobsvc *s, struct job_entry *e);
+struct job_entry *engine_add_entry(struct jobsvc *s, struct job *job);
+void engine_remove_entry(struct jobsvc *s, struct job_entry *e);
+/* Manual run (PUT /job/<name>): queued like a due run, with arguments. */
+void engine_run_now(struct jobsvc *s, struct job_entry *e, const char *args);
+/* DELETE /task/kill/<name>. Returns how many kills were sent. */
+int engine_kill_job(struct jobsvc *s, struct job_entry *e);
+/* PUT /job/success/<name>. */
+void engine_mark_success(struct jobsvc *s, struct job_entry *e);
+/* "idle", "queued", "running", "<n> running" */
+void engine_job_state(const struct job_entry *e, char *buf, size_t size);
+/* "success", "failure", "fresh" */
+const char *engine_job_status(const struct job_entry *e);
+/* The job's Chronos JSON plus agora's "pendingReason" and "state". */
+json_t *engine_job_json(const struct job_entry *e, bool listing);
+/* Parses and validates a schedule for a job; err for a 400. */
+int engine_parse_schedule(struct jobsvc *s, const struct job *job, struct schedule *out,
+			  char *err, size_t errlen);
+void entry_free(struct job_entry *e);
+
+/* graph.c */
+/* Names of the jobs that have e's name among their parents. */
+size_t graph_children(struct jobsvc *s, const char *name, struct job_entry **out, size_t max);
+/* Would making `name` depend on parents create a cycle? */
+bool graph_would_cycle(struct jobsvc *s, const char *name, const struct job_strs *parents);
+/* Re-parents the children of a job being deleted (Chronos rules). Stores them. */
+void graph_reparent_children(struct jobsvc *s, struct job_entry *deleted);
+char *graph_dot(struct jobsvc *s);
+char *graph_csv(struct jobsvc *s);
+
+/* api.c */
+int api_start(struct jobsvc *s, char *err, size_t errlen);
+
+int jobs_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,251 @@
+"""agora jobs scheduling behaviour against a real master and agent: the
+seed's GPU job refused as root under the seed's ACL (and why), the same job
+as mesos succeeding, retries, a dependency chain, R3/.../PT1S firing three
+times, manual runs, and durability across kill -9 right after a 204."""
+import json
+import os
+import pwd
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import AGORA, BUILD, SEED, free_port, http, wait_until
+from test_tasks_agent import kill_leftovers
+
+
+def ensure_mesos_user():
+    """The seed runs jobs as `mesos` (uid 1000 there); create it if missing."""
+    try:
+        return pwd.getpwnam("mesos").pw_uid
+    except KeyError:
+        pass
+    uid_free = True
+    try:
+        pwd.getpwuid(1000)
+        uid_free = False
+    except KeyError:
+        pass
+    cmd = ["useradd", "--system", "--no-create-home", "mesos"]
+    if uid_free:
+        cmd[1:1] = ["-u", "1000"]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return pwd.getpwnam("mesos").pw_uid
+
+
+class Jobs:
+    def __init__(self, cluster, port, proc):
+        self.cluster, self.port, self.proc = cluster, port, proc
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def post(self, path, doc):
+        body = doc if isinstance(doc, (str, bytes)) else json.dumps(doc)
+        return http("POST", self.url(path), body=body)
+
+    def get(self, path):
+        return http("GET", self.url(path))
+
+    def job(self, name):
+        r = self.get(f"/v1/scheduler/job/{name}")
+        assert r.status == 200, r.text
+        return r.json()
+
+    def runs(self, name):
+        return self.get(f"/v1/scheduler/job/{name}/runs").json()["runs"]
+
+    def wait_runs(self, name, n, state=None, timeout=20):
+        def ok():
+            rs = [r for r in self.runs(name) if state is None or r["state"] == state]
+            return rs if len(rs) >= n else None
+        return wait_until(ok, timeout, what=f"{n} run(s) of {name} {state or ''}")
+
+
+def start_jobs(cluster, *extra, port=None, name="jobs"):
+    port = port or free_port()
+    secret = cluster.write("secret-only", open(os.path.join(SEED, "credential-secret-only")).read())
+    p = cluster.spawn(name, ["jobs", f"--master=127.0.0.1:{cluster.master_port}",
+                             f"--http_port={port}", f"--work_dir={cluster.path('jobs')}",
+                             "--mesos_authentication_principal=MesosPrincipal",
+                             f"--mesos_authentication_secret_file={secret}",
+                             "--failure_retry=200", "--enable_features=gpu_resources"]
+                      + list(extra))
+    j = Jobs(cluster, port, p)
+    wait_until(lambda: j.get("/ping").status == 200, what="jobs /ping")
+    return j
+
+
+@pytest.fixture
+def jobs(cluster):
+    cluster.master()
+    cluster.agent(resources="cpus:4;mem:4096;disk:8192")
+    cluster.wait_agents(1)
+    j = start_jobs(cluster, "--user=nobody")
+    yield j
+    kill_leftovers(cluster.path("agent"))
+
+
+def seed_job(name):
+    with open(os.path.join(SEED, name)) as f:
+        return f.read()
+
+
+def test_r3_every_second_fires_three_times(jobs):
+    assert jobs.post("/v1/scheduler/iso8601", {"name": "r3", "command": "echo tick",
+                                                "schedule": "R3//PT1S"}).status == 204
+    runs = jobs.wait_runs("r3", 3, "TASK_FINISHED", timeout=15)
+    time.sleep(1.5)
+    assert len(jobs.runs("r3")) == 3
+    job = jobs.job("r3")
+    assert job["successCount"] == 3 and job["disabled"] is True
+    assert job["schedule"].startswith("R0/")
+    starts = sorted(r["start"] for r in runs)
+    assert 0.5 < starts[1] - starts[0] < 1.6 and 0.5 < starts[2] - starts[1] < 1.6
+
+
+def test_retries_on_a_failing_job(jobs):
+    jobs.post("/v1/scheduler/iso8601", {"name": "flaky", "command": "exit 7", "retries": 2,
+                                         "schedule": "R1//PT1H"})
+    runs = jobs.wait_runs("flaky", 3, "TASK_FAILED")
+    assert sorted(r["attempt"] for r in runs) == [0, 1, 2]
+    assert all(r["exit_status"] == 7 for r in runs)
+    job = wait_until(lambda: jobs.job("flaky")["errorCount"] == 1 and jobs.job("flaky"))
+    assert job["errorsSinceLastSuccess"] == 1 and job["lastError"]
+    assert "exited with status 7" in job["pendingReason"]
+    time.sleep(0.6)
+    assert len(jobs.runs("flaky")) == 3  # retries used up: no fourth attempt
+
+
+def test_dependency_chain_runs_in_order(jobs):
+    assert jobs.post("/v1/scheduler/iso8601", {"name": "a", "command": "sleep 0.2",
+                                                "schedule": "R1//PT1H"}).status == 204
+    assert jobs.post("/v1/scheduler/dependency", {"name": "b", "command": "sleep 0.2",
+                                                   "parents": ["a"]}).status == 204
+    assert jobs.post("/v1/scheduler/dependency", {"name": "c", "command": "true",
+                                                   "parents": ["b"]}).status == 204
+    (rc,) = jobs.wait_runs("c", 1, "TASK_FINISHED")
+    (ra,) = jobs.runs("a")
+    (rb,) = jobs.runs("b")
+    assert ra["end"] <= rb["start"] and rb["end"] <= rc["start"]
+    csv = jobs.get("/v1/scheduler/graph/csv").text
+    assert "link,a,b" in csv and "link,b,c" in csv
+
+
+def test_two_parents_both_needed(jobs):
+    jobs.post("/v1/scheduler/iso8601", {"name": "p1", "command": "true", "schedule": "R1//PT1H"})
+    jobs.post("/v1/scheduler/iso8601", {"name": "p2", "command": "true",
+                                         "schedule": "R1/2099-01-01T00:00:00Z/PT1H"})
+    jobs.post("/v1/scheduler/dependency", {"name": "kid", "command": "true",
+                                            "parents": ["p1", "p2"]})
+    jobs.wait_runs("p1", 1, "TASK_FINISHED")
+    time.sleep(0.8)
+    assert jobs.runs("kid") == []
+    assert "other parents" in jobs.job("kid")["pendingReason"]
+    assert http("PUT", jobs.url("/v1/scheduler/job/p2")).status == 204
+    jobs.wait_runs("kid", 1, "TASK_FINISHED")
+
+
+def test_manual_run_with_arguments(jobs):
+    jobs.post("/v1/scheduler/iso8601", {"name": "manual", "command": "echo args:",
+                                         "schedule": "R0/2099-01-01T00:00:00Z/P1D"})
+    time.sleep(0.3)
+    assert jobs.runs("manual") == []
+    assert http("PUT", jobs.url("/v1/scheduler/job/manual?arguments=hello")).status == 204
+    (run,) = jobs.wait_runs("manual", 1, "TASK_FINISHED")
+    assert run["task_id"].endswith(":manual:hello")
+    out = wait_until(lambda: run["sandbox"] or jobs.runs("manual")[0]["sandbox"])
+    assert open(os.path.join(out, "stdout")).read() == "args: hello\n"
+
+
+def test_seed_gpu_job_as_root_is_refused_with_a_reason(cluster):
+    cluster.master(f"--acls={SEED}/master-acls.json")
+    cluster.agent(resources="cpus:2;mem:2048;disk:4096")
+    cluster.wait_agents(1)
+    jobs = start_jobs(cluster)
+    doc = seed_job("chronos-host-gpu-test.json").replace('"gpus": 1', '"gpus": 0')
+    assert jobs.post("/v1/scheduler/iso8601", doc).status == 204
+    (run,) = jobs.wait_runs("host-gpu-test", 1, "TASK_ERROR")
+    assert "Not authorized to launch as user 'root'" in run["message"]
+    assert "MesosPrincipal" in run["message"] and "run_tasks[1]" in run["message"]
+    job = jobs.job("host-gpu-test")
+    assert job["pendingReason"].startswith("refused by the master: Not authorized")
+    summary = jobs.get("/v1/scheduler/jobs/summary").json()["jobs"]
+    (entry,) = [j for j in summary if j["name"] == "host-gpu-test"]
+    assert entry["status"] == "failure"
+
+
+def test_seed_gpu_job_as_mesos_runs_on_a_gpu(cluster, tmp_path):
+    uid = ensure_mesos_user()
+    devdir = tmp_path / "dev"
+    devdir.mkdir()
+    for name, minor in (("nvidia0", 0), ("nvidia1", 1), ("nvidiactl", 255)):
+        os.mknod(devdir / name, 0o666 | 0o020000, os.makedev(195, minor))
+    os.chmod(tmp_path, 0o755)
+    cluster.master(f"--acls={SEED}/master-acls.json")
+    env = {"AGORA_NVML_LIBRARY": os.path.join(BUILD, "helpers/fake-nvml/libnvidia-ml.so.1"),
+           "AGORA_FAKE_NVML_GPUS": "2", "AGORA_NVIDIA_DEV_DIR": str(devdir)}
+    port = free_port()
+    cluster.spawn("agent", ["agent", f"--master=127.0.0.1:{cluster.master_port}",
+                            "--ip=127.0.0.1", f"--port={port}",
+                            f"--work_dir={cluster.path('agent')}",
+                            f"--credential={SEED}/slave-credential-pair",
+                            "--registration_backoff_factor=100ms",
+                            "--isolation=gpu/nvidia,cgroups/devices",
+                            "--resources=cpus:2;mem:2048;disk:4096"], env=env)
+    st = cluster.wait_agents(1)
+    assert st[0]["resources"]["gpus"] == 2
+    jobs = start_jobs(cluster)
+    doc = seed_job("chronos-host-gpu-test.json").replace('"runAsUser": "root"',
+                                                          '"runAsUser": "mesos"')
+    doc = doc.replace("nvidia-smi > /root/nvidia-smi-out.txt ; ", "echo GPU=$CUDA_VISIBLE_DEVICES; ")
+    assert jobs.post("/v1/scheduler/iso8601", doc).status == 204
+    (run,) = jobs.wait_runs("host-gpu-test", 1, "TASK_FINISHED")
+    job = jobs.job("host-gpu-test")
+    assert job["successCount"] == 1 and job["disabled"] is True
+    sandbox = wait_until(lambda: jobs.runs("host-gpu-test")[0]["sandbox"])
+    out = open(os.path.join(sandbox, "stdout")).read()
+    assert f"uid={uid}(mesos)" in out
+    assert "GPU=GPU-" in out
+    kill_leftovers(cluster.path("agent"))
+
+
+def test_gpu_job_without_gpus_says_why(jobs):
+    jobs.post("/v1/scheduler/iso8601", {"name": "needs-gpu", "command": "true", "gpus": 1,
+                                         "schedule": "R1//PT1H"})
+    reason = wait_until(lambda: jobs.job("needs-gpu").get("pendingReason", "").startswith(
+        "no offer fits") and jobs.job("needs-gpu")["pendingReason"], what="pendingReason")
+    assert "gpus:1" in reason and "largest free offer has gpus:0" in reason
+    summary = {j["name"]: j for j in jobs.get("/v1/scheduler/jobs/summary").json()["jobs"]}
+    assert summary["needs-gpu"]["state"] == "queued"
+
+
+def test_kill_9_right_after_204_keeps_the_job(cluster):
+    cluster.master()
+    cluster.agent()
+    cluster.wait_agents(1)
+    jobs = start_jobs(cluster, "--user=nobody")
+    r = jobs.post("/v1/scheduler/iso8601", {"name": "durable", "command": "true",
+                                             "schedule": "R/2099-01-01T00:00:00Z/P1D"})
+    assert r.status == 204
+    jobs.proc.kill(signal.SIGKILL)
+    jobs2 = start_jobs(cluster, "--user=nobody", port=jobs.port, name="jobs2")
+    job = jobs2.job("durable")
+    assert job["schedule"] == "R/2099-01-01T00:00:00.000Z/P1D" or \
+        job["schedule"].startswith("R/2099-01-01T00:00:00")
+
+
+def test_restart_reconciles_running_tasks(cluster):
+    cluster.master()
+    cluster.agent()
+    cluster.wait_agents(1)
+    jobs = start_jobs(cluster, "--user=nobody")
+    jobs.post("/v1/scheduler/iso8601", {"name": "long", "command": "sleep 2",
+                                         "schedule": "R1//PT1H"})
+    jobs.wait_runs("long", 1, "TASK_RUNNING")
+    jobs.proc.kill(signal.SIGKILL)
+    jobs2 = start_jobs(cluster, "--user=nobody", port=jobs.port, name="jobs2")
+    (run,) = jobs2.wait_runs("long", 1, "TASK_FINISHED", timeout=20)
+    assert jobs2.job("long")["successCount"] == 1
+    kill_leftovers(cluster.path("agent"))
