@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libevent-dev libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev
 libarchive-dev libcmocka-dev python3 python3-pytest sqlite3 curl procps
-iproute2 runc util-linux passwd"
+iproute2 runc util-linux passwd tzdata"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

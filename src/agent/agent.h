@@ -117,6 +117,13 @@ struct agent {
 	/* master link */
 	enum link_state link;
 	struct http_client *ctl;    /* calls: challenge, pings */
+	/*
+	 * Status updates spread over a few connections of their own: one
+	 * keep-alive connection carries one request at a time, and updates of
+	 * different tasks are independent (one task has one update in flight).
+	 */
+	struct http_client *updates[4];
+	unsigned update_next;
 	struct http_client *stream; /* the subscribe stream, own connection */
 	struct recordio_reader rio;
 	char session[65];

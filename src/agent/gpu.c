@@ -208,7 +208,8 @@ static int nvml_enumerate(const struct nvml *n, struct gpu_set *s, char *err, si
 /* ---- flags ---- */
 
 /* --nvidia_gpu_devices: "0,2,3" (whitespace around entries tolerated). */
-static int parse_device_list(const char *text, unsigned *idx, size_t *n, char *err, size_t errlen)
+int gpu_parse_device_list(const char *text, unsigned *idx, size_t max, size_t *n, char *err,
+			  size_t errlen)
 {
 	char buf[1024];
 	char *p, *next;
@@ -232,10 +233,9 @@ static int parse_device_list(const char *text, unsigned *idx, size_t *n, char *e
 					"indices as nvidia-smi numbers them (e.g. 0,1), got '%s'",
 					text),
 			       -EINVAL;
-		if (*n == GPU_MAX)
+		if (*n == max)
 			return snprintf(err, errlen,
-					"flag --nvidia_gpu_devices: more than %d GPUs listed",
-					GPU_MAX),
+					"flag --nvidia_gpu_devices: more than %zu GPUs listed", max),
 			       -EINVAL;
 		idx[(*n)++] = (unsigned)v;
 	}
@@ -397,8 +397,8 @@ static int read_request(const char *isolation, const char *nvidia_gpu_devices,
 	q->has_gpu_isolation = iso_list_contains(isolation, "gpu/nvidia");
 	if (nvidia_gpu_devices) {
 		q->devices_given = true;
-		if (parse_device_list(nvidia_gpu_devices, q->devices, &q->ndevices, err, errlen) <
-		    0)
+		if (gpu_parse_device_list(nvidia_gpu_devices, q->devices, GPU_MAX, &q->ndevices,
+					  err, errlen) < 0)
 			return -EINVAL;
 	}
 	if (resources_gpus(resources_flag, &q->gpus_named, &q->gpus_milli, err, errlen) < 0)

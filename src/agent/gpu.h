@@ -73,6 +73,15 @@ int gpu_discover(const char *isolation, const char *nvidia_gpu_devices,
 		 char *err, size_t errlen);
 void gpu_set_free(struct gpu_set *s);
 
+/*
+ * Parses a --nvidia_gpu_devices value ("0,2,3"; whitespace around entries
+ * is fine, each index <= 65535) into out (at most max entries, *n set).
+ * Duplicates are the caller's to refuse. -EINVAL with a sentence naming
+ * the flag.
+ */
+int gpu_parse_device_list(const char *text, unsigned *out, size_t max, size_t *n, char *err,
+			  size_t errlen);
+
 /* Managed GPUs not allocated. */
 unsigned gpu_free_count(const struct gpu_set *s);
 /*

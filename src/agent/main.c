@@ -266,6 +266,8 @@ static void agent_free(struct agent *a)
 	if (a->base)
 		event_base_loop(a->base, EVLOOP_NONBLOCK);
 	http_client_free(a->ctl);
+	for (size_t i = 0; i < ARRAY_LEN(a->updates); i++)
+		http_client_free(a->updates[i]);
 	http_client_free(a->stream);
 	recordio_free(&a->rio);
 	http_server_free(a->http);

@@ -235,9 +235,15 @@ void link_send_update(struct agent *a, const char *framework_id, const json_t *s
 			 "value", framework_id, "status", status);
 	body = json_compact(call);
 	json_decref(call);
-	if (!http_client_request(a->ctl, EVHTTP_REQ_POST, "/agent/call", headers, body,
-				 strlen(body), on_call_done, NULL, a))
-		log_warnx("agent: cannot send a status update to the master; it will be resent");
+	{
+		struct http_client **c = &a->updates[a->update_next++ % ARRAY_LEN(a->updates)];
+		if (!*c)
+			*c = http_client_new(a->base, a->master_host, a->master_port, 30);
+		if (!http_client_request(*c, EVHTTP_REQ_POST, "/agent/call", headers, body,
+					 strlen(body), on_call_done, NULL, a))
+			log_warnx("agent: cannot send a status update to the master; it will be "
+				  "resent");
+	}
 	free(body);
 }
 

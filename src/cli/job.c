@@ -220,7 +220,7 @@ static void table_add(struct table *t, const char *const *row)
 	t->nrows++;
 }
 
-/* Columns padded to their widest cell, two spaces apart; the last one is not. */
+/* Columns padded to their widest cell, two spaces apart; no trailing blanks. */
 static void table_print(struct table *t)
 {
 	size_t *w = xcalloc(t->ncols, sizeof(*w));
@@ -232,15 +232,18 @@ static void table_print(struct table *t)
 				w[i] = n;
 		}
 	for (size_t r = 0; r < t->nrows; r++) {
+		size_t pad = 0; /* spaces owed before the next non-empty cell */
 		for (size_t i = 0; i < t->ncols; i++) {
 			const char *cell = t->cells[r * t->ncols + i];
-			if (i + 1 == t->ncols)
-				printf("%s\n", cell);
-			else
-				printf("%-*s  ", (int)w[i], cell);
-		}
-		for (size_t i = 0; i < t->ncols; i++)
+			size_t n = strlen(cell);
+			if (n) {
+				printf("%*s%s", (int)pad, "", cell);
+				pad = 0;
+			}
+			pad += w[i] - n + 2;
 			free(t->cells[r * t->ncols + i]);
+		}
+		putchar('\n');
 	}
 	free(t->cells);
 	free(w);

@@ -2,9 +2,11 @@
  * cli/up — `agora up`: the whole stack on one machine, for a first try.
  *
  * Creates <work_dir> (default ./var/agora) with generated credentials on
- * the first run (kept for later runs), starts `agora master` and
- * `agora agent` as children on loopback with authentication on, waits
- * until the agent shows up in /master/state, prints the URLs, the
+ * the first run (kept for later runs), starts `agora master`,
+ * `agora agent` and `agora jobs` as children on loopback with
+ * authentication on everywhere (the jobs API takes the same principal and
+ * secret as HTTP Basic), waits until the agent shows up in /master/state,
+ * prints the URLs, the
  * principal and where its secret is, then runs until SIGINT/SIGTERM and
  * stops the children (SIGTERM, then SIGKILL after 10 s). If a child dies
  * on its own, up stops the rest and exits 1. Children's logs go to
@@ -37,6 +39,7 @@ struct up_flags {
 	char *ip;
 	int64_t master_port;
 	int64_t agent_port;
+	int64_t jobs_port;
 	char *resources;
 	char *principal;
 };
@@ -48,13 +51,14 @@ static const struct flag_def up_flag_defs[] = {
 	{ "ip", NULL, FLAG_STRING, F(ip), "127.0.0.1", "Address every daemon listens on" },
 	{ "master_port", NULL, FLAG_INT, F(master_port), "5050", "Master port" },
 	{ "agent_port", NULL, FLAG_INT, F(agent_port), "5051", "Agent port" },
+	{ "jobs_port", NULL, FLAG_INT, F(jobs_port), "4400", "agora jobs (Chronos API) port" },
 	{ "resources", NULL, FLAG_STRING, F(resources), NULL,
 	  "Agent resources (default: detected)" },
 	{ "principal", NULL, FLAG_STRING, F(principal), "agora",
 	  "Principal of the generated credentials" },
 };
 
-enum { CHILD_MASTER, CHILD_AGENT, NCHILDREN };
+enum { CHILD_MASTER, CHILD_AGENT, CHILD_JOBS, NCHILDREN };
 
 struct up {
 	struct event_base *base;
@@ -211,6 +215,8 @@ static void print_banner(struct up *u, const char *agent_id, const char *resourc
 	printf("  agent      http://%s:%lld/            id %s\n", ip,
 	       (long long)u->flags.agent_port, agent_id);
 	printf("             resources %s\n", resources);
+	printf("  jobs       http://%s:%lld/            (Chronos API: /v1/scheduler/jobs)\n", ip,
+	       (long long)u->flags.jobs_port);
 	printf("  principal  %s\n", u->flags.principal);
 	printf("  secret     in %s/secret\n", u->work_dir);
 	printf("  state      %s (logs in %s/logs/)\n\n", u->work_dir, u->work_dir);
@@ -218,9 +224,12 @@ static void print_banner(struct up *u, const char *agent_id, const char *resourc
 	printf("  curl -u %s:$(cat %s/secret) http://%s:%lld/master/state\n",
 	       u->flags.principal, u->work_dir, ip, (long long)u->flags.master_port);
 	printf("  %s execute --master=%s:%lld --principal=%s --secret_file=%s/secret \\\n"
-	       "      --name=hello --user=%s --command='echo hello from agora; id'\n\n",
+	       "      --name=hello --user=%s --command='echo hello from agora; id'\n",
 	       u->self, ip, (long long)u->flags.master_port, u->flags.principal, u->work_dir,
 	       task_user());
+	printf("  echo '{\"name\":\"hello-job\",\"command\":\"date\",\"schedule\":\"R3//PT10S\"}' | \\\n"
+	       "    AGORA_JOBS_CREDENTIALS=%s:$(cat %s/secret) %s job add --jobs=%s:%lld -\n\n",
+	       u->flags.principal, u->work_dir, u->self, ip, (long long)u->flags.jobs_port);
 	printf("Ctrl-C stops everything.\n");
 	fflush(stdout);
 }
@@ -299,6 +308,7 @@ int up_main(int argc, char **argv)
 	memset(&fr, 0, sizeof(fr));
 	u.names[CHILD_MASTER] = "master";
 	u.names[CHILD_AGENT] = "agent";
+	u.names[CHILD_JOBS] = "jobs";
 	log_init("up", LOG_LEVEL_INFO);
 	if (flags_load(up_flag_defs, ARRAY_LEN(up_flag_defs), &u.flags, argc, argv, 2, false, &fr,
 		       err, sizeof(err)) < 0) {
@@ -357,13 +367,33 @@ int up_main(int argc, char **argv)
 				       u.flags.resources ? a_res : NULL, NULL };
 		u.pids[CHILD_AGENT] = spawn(&u, "agent", argv_agent);
 	}
-	if (u.pids[CHILD_MASTER] <= 0 || u.pids[CHILD_AGENT] <= 0) {
+	{
+		char j_port[64], j_wd[PATH_MAX + 64], j_secret[PATH_MAX + 64], j_creds[600],
+			j_principal[300], j_user[300];
+		snprintf(j_port, sizeof(j_port), "--http_port=%lld", (long long)u.flags.jobs_port);
+		snprintf(j_wd, sizeof(j_wd), "--work_dir=%s/jobs", u.work_dir);
+		snprintf(j_secret, sizeof(j_secret), "--mesos_authentication_secret_file=%s/secret",
+			 u.work_dir);
+		snprintf(j_creds, sizeof(j_creds), "--http_credentials=%s:%s", u.flags.principal,
+			 u.secret);
+		snprintf(j_principal, sizeof(j_principal), "--mesos_authentication_principal=%s",
+			 u.flags.principal);
+		snprintf(j_user, sizeof(j_user), "--user=%s", task_user());
+		char *argv_jobs[] = { "agora", "jobs", a_master, j_port, j_wd, j_secret, j_creds,
+				      j_principal, j_user, "--http_address=127.0.0.1",
+				      "--enable_features=gpu_resources", NULL };
+		if (strcmp(u.flags.ip, "127.0.0.1"))
+			argv_jobs[9] = "--http_address=0.0.0.0";
+		u.pids[CHILD_JOBS] = spawn(&u, "jobs", argv_jobs);
+	}
+	if (u.pids[CHILD_MASTER] <= 0 || u.pids[CHILD_AGENT] <= 0 || u.pids[CHILD_JOBS] <= 0) {
 		fprintf(stderr, "agora up: cannot start the daemons: %s\n", strerror(errno));
 		stop_children(&u);
 		return 1;
 	}
-	printf("agora up: starting master (pid %d) and agent (pid %d) in %s ...\n",
-	       (int)u.pids[CHILD_MASTER], (int)u.pids[CHILD_AGENT], u.work_dir);
+	printf("agora up: starting master (pid %d), agent (pid %d) and jobs (pid %d) in %s ...\n",
+	       (int)u.pids[CHILD_MASTER], (int)u.pids[CHILD_AGENT], (int)u.pids[CHILD_JOBS],
+	       u.work_dir);
 	fflush(stdout);
 
 	u.client = http_client_new(u.base, u.flags.ip, (uint16_t)u.flags.master_port, 5);

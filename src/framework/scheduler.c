@@ -89,6 +89,14 @@ struct sched {
 
 	/* calls */
 	struct http_client *calls;
+	/*
+	 * ACKNOWLEDGEs go over a small pool of their own connections: one
+	 * keep-alive connection answers one request at a time, and a busy
+	 * framework acknowledges thousands of updates a second. Acks of one
+	 * task never race (the agent sends its next update only after the ack).
+	 */
+	struct http_client *acks[SCHED_ACK_CONNS];
+	unsigned ack_next;
 	struct sched_req *reqs;
 
 	double heartbeat_interval;
@@ -228,6 +236,10 @@ static void drop_calls(struct sched *s, const char *why)
 		http_client_free_later(s->calls);
 		s->calls = NULL;
 	}
+	for (size_t i = 0; i < SCHED_ACK_CONNS; i++) {
+		http_client_free_later(s->acks[i]);
+		s->acks[i] = NULL;
+	}
 }
 
 static void on_call_done(int status, const char *body, size_t len, struct evkeyvalq *h,
@@ -260,8 +272,12 @@ static int post_call(struct sched *s, const char *type, json_t *call, sched_call
 	struct sched_req *q;
 	char *body;
 
-	if (!s->calls)
-		s->calls = http_client_new(s->base, s->host, s->port, s->call_timeout);
+	struct http_client **conn = &s->calls;
+
+	if (!strcmp(type, "ACKNOWLEDGE"))
+		conn = &s->acks[s->ack_next++ % SCHED_ACK_CONNS];
+	if (!*conn)
+		*conn = http_client_new(s->base, s->host, s->port, s->call_timeout);
 	headers[nh++] = "Content-Type";
 	headers[nh++] = "application/json";
 	headers[nh++] = "Accept";
@@ -280,7 +296,7 @@ static int post_call(struct sched *s, const char *type, json_t *call, sched_call
 	q->cb = cb;
 	q->arg = arg;
 	str_copy(q->type, type, sizeof(q->type));
-	q->call = http_client_request(s->calls, EVHTTP_REQ_POST, s->path, headers, body,
+	q->call = http_client_request(*conn, EVHTTP_REQ_POST, s->path, headers, body,
 				      strlen(body), on_call_done, NULL, q);
 	free(body);
 	if (!q->call) {
@@ -897,6 +913,8 @@ static void sched_destroy(struct sched *s)
 		free(q);
 	}
 	http_client_free(s->calls);
+	for (size_t i = 0; i < SCHED_ACK_CONNS; i++)
+		http_client_free(s->acks[i]);
 	http_client_free(s->stream);
 	recordio_free(&s->rio);
 	event_free(s->liveness_timer);

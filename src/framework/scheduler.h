@@ -40,7 +40,8 @@
 #define SCHED_REPLY_MAX (64u << 10)   /* error text kept from a non-2xx reply */
 #define SCHED_STREAM_ID_MAX 128	      /* Mesos-Stream-Id, as Mesos bounds it */
 #define SCHED_ID_MAX 256	      /* framework/offer/task/agent ids (≤255 chars) */
-#define SCHED_REDIRECTS_MAX 5	      /* 307s followed in a row before backing off */
+#define SCHED_REDIRECTS_MAX 5
+#define SCHED_ACK_CONNS 4	      /* connections ACKNOWLEDGE calls spread over */
 
 struct sched;
 

@@ -385,6 +385,7 @@ static int save_job(struct jobsvc *s, struct job_entry *e, struct job *job)
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.job = job;
 	tmp.edges = e ? kept_edges(e, job) : json_object();
+	store_flush(s); /* an open batch of run updates commits first */
 	r = store_put_job(s, &tmp);
 	json_decref(tmp.edges);
 	if (r < 0) {
@@ -468,6 +469,7 @@ static void h_delete(struct api_call *c)
 	if (!e)
 		return;
 	str_copy(name, e->job->name, sizeof(name));
+	store_flush(s);
 	if (store_begin(s->db) < 0) {
 		reply_error(c->r, 500, "cannot delete job %s: the store is unavailable", name);
 		return;
@@ -509,6 +511,10 @@ static void h_success(struct api_call *c)
 	if (!e)
 		return;
 	engine_mark_success(c->s, e);
+	if (store_flush(c->s) < 0) { /* the engine batches its writes; 200 means stored */
+		reply_error(c->r, 500, "cannot store job %s", e->job->name);
+		return;
+	}
 	snprintf(text, sizeof(text), "marked job %s as successful: true", e->job->name);
 	reply_text(c->r, 200, text);
 }

@@ -58,6 +58,7 @@ static void set_reason(struct job_entry *e, const char *fmt, ...)
 
 static void persist(struct jobsvc *s, struct job_entry *e)
 {
+	store_batch(s);
 	if (store_put_job(s, e) < 0)
 		log_error("jobs: cannot store job %s; its counters may be stale after a restart",
 			  e->job->name);
@@ -220,7 +221,19 @@ static void launch_run(struct jobsvc *s, struct queued_run *q, const struct sche
 	r->attempt = q->attempt;
 	r->due_ms = q->due_ms;
 	r->started = now_wall();
+	store_batch(s);
 	r->run_id = store_run_begin(s, r, e->job->name);
+	{
+		/*
+		 * The agent's /files API serves a run's sandbox under this virtual
+		 * path (Mesos' layout), so the path is known at launch without
+		 * asking the agent.
+		 */
+		char sandbox[700];
+		snprintf(sandbox, sizeof(sandbox), "/frameworks/%s/executors/%s/runs/latest",
+			 s->framework_id, r->task_id);
+		store_run_set_sandbox(s, r->run_id, sandbox);
+	}
 	map_put(&s->runs, r->task_id, r);
 	e->running++;
 	str_copy(e->last_task_id, r->task_id, sizeof(e->last_task_id));
@@ -506,8 +519,6 @@ static int exit_status_of(const char *message)
 	return parse_int64(buf, &v) == 0 ? (int)v : -1;
 }
 
-static void fetch_sandbox(struct jobsvc *s, const struct run *r);
-
 static void run_free(struct run *r)
 {
 	free(r);
@@ -524,9 +535,20 @@ static void on_update(struct sched *fw, const struct sched_status *st, void *arg
 	if (!r) {
 		if (!terminal)
 			log_info("jobs: update %s for unknown task %s", st->state, st->task_id);
+		if (st->uuid && st->agent_id)
+			sched_acknowledge(s->fw, st->agent_id, st->task_id, st->uuid, NULL, NULL);
 		return;
 	}
 	e = r->entry;
+	store_batch(s);
+	if (st->uuid) {
+		/* acknowledged once the batch holding this update has committed */
+		if (!s->pending_acks)
+			s->pending_acks = json_array();
+		json_array_append_new(s->pending_acks,
+				       json_pack("[s,s,s]", st->agent_id ? st->agent_id : r->agent_id,
+						 st->task_id, st->uuid));
+	}
 	str_copy(r->state, st->state, sizeof(r->state));
 	if (st->agent_id)
 		str_copy(r->agent_id, st->agent_id, sizeof(r->agent_id));
@@ -538,7 +560,6 @@ static void on_update(struct sched *fw, const struct sched_status *st, void *arg
 				json_object_clear(e->edges); /* A7: the child started */
 				persist(s, e);
 			}
-			fetch_sandbox(s, r);
 		}
 		return;
 	}
@@ -553,85 +574,7 @@ static void on_update(struct sched *fw, const struct sched_status *st, void *arg
 			on_failure(s, e, r, st->state, st->message, st->reason);
 		store_prune_runs(s, e->job->name, (int)s->flags.max_runs_per_job);
 	}
-	if (r->agent_url[0])
-		fetch_sandbox(s, r);
 	run_free(r);
-}
-
-/* ---- the sandbox path of a run, from the agent's /state ---- */
-
-struct sandbox_req {
-	struct jobsvc *s;
-	int64_t run_id;
-	char task_id[256];
-	struct http_client *client;
-};
-
-static const char *find_directory(const json_t *state, const char *task_id)
-{
-	const char *lists[] = { "frameworks", "completed_frameworks" };
-	const char *exlists[] = { "executors", "completed_executors" };
-	for (int l = 0; l < 2; l++) {
-		size_t i;
-		json_t *fw;
-		json_array_foreach(json_object_get(state, lists[l]), i, fw) {
-			for (int k = 0; k < 2; k++) {
-				size_t j;
-				json_t *ex;
-				json_array_foreach(json_object_get(fw, exlists[k]), j, ex) {
-					const char *id = json_string_value(json_object_get(ex, "id"));
-					if (id && !strcmp(id, task_id))
-						return json_string_value(
-							json_object_get(ex, "directory"));
-				}
-			}
-		}
-	}
-	return NULL;
-}
-
-static void on_agent_state(int status, const char *body, size_t len, struct evkeyvalq *h,
-			   void *arg)
-{
-	struct sandbox_req *q = arg;
-	json_t *state = status == 200 ? json_loadb(body, len, 0, NULL) : NULL;
-	const char *dir = state ? find_directory(state, q->task_id) : NULL;
-	(void)h;
-	if (dir)
-		store_run_set_sandbox(q->s, q->run_id, dir);
-	json_decref(state);
-	http_client_free_later(q->client);
-	free(q);
-}
-
-static void fetch_sandbox(struct jobsvc *s, const struct run *r)
-{
-	char host[256], auth[600], hdr[700];
-	unsigned port = 0;
-	struct sandbox_req *q;
-	const char *headers[] = { "Authorization", hdr, NULL };
-	char *b64;
-
-	if (r->run_id <= 0 ||
-	    sscanf(r->agent_url, "http://%255[^:]:%u", host, &port) != 2 || !port)
-		return;
-	q = xcalloc(1, sizeof(*q));
-	q->s = s;
-	q->run_id = r->run_id;
-	str_copy(q->task_id, r->task_id, sizeof(q->task_id));
-	q->client = http_client_new(s->base, host, (uint16_t)port, 10);
-	snprintf(auth, sizeof(auth), "%s:%s",
-		 s->flags.mesos_authentication_principal ? s->flags.mesos_authentication_principal
-							 : "",
-		 s->mesos_secret ? s->mesos_secret : "");
-	b64 = base64_encode(auth, strlen(auth));
-	snprintf(hdr, sizeof(hdr), "Basic %s", b64);
-	free(b64);
-	if (!http_client_request(q->client, EVHTTP_REQ_GET, "/state", headers, NULL, 0,
-				 on_agent_state, NULL, q)) {
-		http_client_free(q->client);
-		free(q);
-	}
 }
 
 /* ---- framework life ---- */
@@ -751,6 +694,7 @@ int engine_start(struct jobsvc *s, char *err, size_t errlen)
 	if (fid[0])
 		json_object_set_new(info, "id", json_id(fid));
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.manual_ack = true; /* acks follow the commit of what they acknowledge */
 	cfg.master = s->flags.master;
 	cfg.principal = s->flags.mesos_authentication_principal;
 	cfg.secret = s->mesos_secret;
@@ -767,6 +711,9 @@ void engine_stop(struct jobsvc *s)
 {
 	struct map_iter it;
 	void *v;
+	store_flush(s);
+	json_decref(s->pending_acks);
+	s->pending_acks = NULL;
 	if (s->fw)
 		sched_free(s->fw);
 	s->fw = NULL;

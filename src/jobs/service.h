@@ -122,6 +122,8 @@ struct jobsvc {
 	bool subscribed;
 	bool suppressed;
 	bool revive_pending;
+	bool in_batch;	     /* a store transaction is open until the end of this turn */
+	json_t *pending_acks; /* [[agent_id, task_id, uuid]] sent once the batch commits */
 	char framework_id[256];
 
 	struct map jobs;	/* name -> struct job_entry */
@@ -140,6 +142,15 @@ struct jobsvc {
 
 /* store.c */
 int store_jobs_open(struct jobsvc *s, char *err, size_t errlen);
+/*
+ * Writes from the status-update path are batched: the first one in a loop
+ * turn opens a transaction that commits at the end of the turn, and the
+ * acknowledgements of the updates behind them are sent only after that
+ * commit. store_flush() commits now (the API calls it before any 2xx, so
+ * a reply still means "on disk"); 0 or -EIO.
+ */
+void store_batch(struct jobsvc *s);
+int store_flush(struct jobsvc *s);
 /* Writes the job (and its agora state: edges) durably. 0 or -EIO. */
 int store_put_job(struct jobsvc *s, const struct job_entry *e);
 int store_delete_job(struct jobsvc *s, const char *name);

@@ -52,6 +52,58 @@ int store_jobs_open(struct jobsvc *s, char *err, size_t errlen)
 	return store_open(path, migrations, ARRAY_LEN(migrations), &s->db, err, errlen);
 }
 
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	store_flush(arg);
+}
+
+void store_batch(struct jobsvc *s)
+{
+	struct timeval zero = { 0, 0 };
+	if (s->in_batch)
+		return;
+	if (store_begin(s->db) < 0)
+		return; /* writes fall back to one transaction each */
+	s->in_batch = true;
+	if (event_base_once(s->base, -1, EV_TIMEOUT, on_flush, s, &zero) < 0)
+		store_flush(s);
+}
+
+static void send_acks(struct jobsvc *s)
+{
+	size_t i;
+	json_t *a;
+	if (!s->pending_acks)
+		return;
+	json_array_foreach(s->pending_acks, i, a) {
+		if (s->fw)
+			sched_acknowledge(s->fw, json_string_value(json_array_get(a, 0)),
+					  json_string_value(json_array_get(a, 1)),
+					  json_string_value(json_array_get(a, 2)), NULL, NULL);
+	}
+	json_array_clear(s->pending_acks);
+}
+
+int store_flush(struct jobsvc *s)
+{
+	int r = 0;
+	if (s->in_batch) {
+		s->in_batch = false;
+		r = store_commit(s->db);
+		if (r < 0) {
+			store_rollback(s->db);
+			log_error("jobs: a batch of run updates did not commit; the updates will be "
+				  "delivered again");
+			json_array_clear(s->pending_acks); /* unacked: the agent resends them */
+			return r;
+		}
+	}
+	send_acks(s);
+	return r;
+}
+
 int store_put_job(struct jobsvc *s, const struct job_entry *e)
 {
 	json_t *doc = job_to_json(e->job);

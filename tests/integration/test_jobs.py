@@ -56,6 +56,12 @@ class Jobs:
     def runs(self, name):
         return self.get(f"/v1/scheduler/job/{name}/runs").json()["runs"]
 
+    def stdout(self, name):
+        """The last run's stdout, through the jobs API (which reads the agent's /files)."""
+        r = self.get(f"/v1/scheduler/job/{name}/logs?file=stdout&offset=0")
+        assert r.status == 200, r.text
+        return r.json()["data"]
+
     def wait_runs(self, name, n, state=None, timeout=20):
         def ok():
             rs = [r for r in self.runs(name) if state is None or r["state"] == state]
@@ -155,8 +161,8 @@ def test_manual_run_with_arguments(jobs):
     assert http("PUT", jobs.url("/v1/scheduler/job/manual?arguments=hello")).status == 204
     (run,) = jobs.wait_runs("manual", 1, "TASK_FINISHED")
     assert run["task_id"].endswith(":manual:hello")
-    out = wait_until(lambda: run["sandbox"] or jobs.runs("manual")[0]["sandbox"])
-    assert open(os.path.join(out, "stdout")).read() == "args: hello\n"
+    assert run["sandbox"].endswith(f"/executors/{run['task_id']}/runs/latest")
+    assert jobs.stdout("manual") == "args: hello\n"
 
 
 def test_seed_gpu_job_as_root_is_refused_with_a_reason(cluster):
@@ -204,8 +210,7 @@ def test_seed_gpu_job_as_mesos_runs_on_a_gpu(cluster, tmp_path):
     (run,) = jobs.wait_runs("host-gpu-test", 1, "TASK_FINISHED")
     job = jobs.job("host-gpu-test")
     assert job["successCount"] == 1 and job["disabled"] is True
-    sandbox = wait_until(lambda: jobs.runs("host-gpu-test")[0]["sandbox"])
-    out = open(os.path.join(sandbox, "stdout")).read()
+    out = jobs.stdout("host-gpu-test")
     assert f"uid={uid}(mesos)" in out
     assert "GPU=GPU-" in out
     kill_leftovers(cluster.path("agent"))

@@ -276,9 +276,10 @@ def test_help_lists_every_flag():
 
 
 def test_agora_up_prints_urls_and_serves_state(tmp_path):
-    mport, aport = free_port(), free_port()
+    mport, aport, jport = free_port(), free_port(), free_port()
     p = subprocess.Popen([AGORA, "up", f"--work_dir={tmp_path}/up", f"--master_port={mport}",
-                          f"--agent_port={aport}", "--resources=cpus:1;mem:512;disk:512"],
+                          f"--agent_port={aport}", f"--jobs_port={jport}",
+                          "--resources=cpus:1;mem:512;disk:512"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          start_new_session=True)
     out = ""
@@ -297,6 +298,18 @@ def test_agora_up_prints_urls_and_serves_state(tmp_path):
         st = http("GET", f"http://127.0.0.1:{mport}/master/state", auth=("agora", secret)).json()
         assert len(st["slaves"]) == 1 and st["slaves"][0]["resources"]["cpus"] == 1
         assert http("GET", f"http://127.0.0.1:{mport}/master/state").status == 401
+        # agora jobs runs too, behind the same credentials
+        assert f"jobs       http://127.0.0.1:{jport}/" in out
+        jobs = f"http://127.0.0.1:{jport}/v1/scheduler/jobs"
+        wait_until(lambda: http("GET", jobs, auth=("agora", secret)).status == 200)
+        assert http("GET", jobs).status == 401
+        # the printed execute example works as pasted
+        line = [l for l in out.splitlines() if " execute " in l][0].strip().rstrip("\\")
+        nxt = out.splitlines()[out.splitlines().index([l for l in out.splitlines()
+                                                        if " execute " in l][0]) + 1]
+        r = subprocess.run(line + " " + nxt.strip(), shell=True, capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0 and "TASK_FINISHED" in r.stdout, r.stdout + r.stderr
     finally:
         p.send_signal(signal.SIGINT)
         rest, _ = p.communicate(timeout=20)
