@@ -681,7 +681,7 @@ static bool regex_cost_ok(const char *ere)
 	} stack[REGEX_DEPTH_MAX + 1] = { { 0, 0 } };
 	size_t depth = 0;
 	const char *end;
-	unsigned long k;
+	unsigned long k = 0;
 	int quantifiers = 0; /* in a row */
 
 	for (const char *p = ere; *p; p++) {
