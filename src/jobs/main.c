@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/daemon.h"
 #include "core/flags.h"
 #include "core/log.h"
 #include "core/store.h"
@@ -222,17 +223,11 @@ int jobs_main(int argc, char **argv)
 	TAILQ_INIT(&s.queue_high);
 	TAILQ_INIT(&s.queue_normal);
 	log_init("jobs", LOG_LEVEL_INFO);
-	if (flags_load(jobs_flag_defs, ARRAY_LEN(jobs_flag_defs), &s.flags, argc, argv, 2, false,
-		       &fr, err, sizeof(err)) < 0) {
-		fprintf(stderr, "agora jobs: %s\n(see 'agora jobs --help')\n", err);
+	rc = daemon_load_flags("jobs", "agora jobs --master=HOST:PORT [--flag=value ...]",
+			       jobs_flag_defs, ARRAY_LEN(jobs_flag_defs), &s.flags, argc, argv, &fr);
+	if (rc != DAEMON_CONTINUE)
 		goto out;
-	}
-	if (fr.help) {
-		flags_usage(stdout, "agora jobs --master=HOST:PORT [--flag=value ...]",
-			    jobs_flag_defs, ARRAY_LEN(jobs_flag_defs));
-		rc = 0;
-		goto out;
-	}
+	rc = 1;
 	if (validate(&s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "agora jobs: %s\n", err);
 		goto out;
@@ -242,14 +237,7 @@ int jobs_main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	log_set_level((enum log_level)log_level_parse(s.flags.logging_level));
-	if (s.flags.log_dir) {
-		char path[PATH_MAX];
-		if (mkdir_p(s.flags.log_dir, 0755) < 0 ||
-		    str_printf(path, sizeof(path), "%s/agora-jobs.log", s.flags.log_dir) < 0 ||
-		    log_open_file(path) < 0)
-			log_warn("jobs: cannot open a log file in %s", s.flags.log_dir);
-	}
+	daemon_logging("jobs", s.flags.logging_level, s.flags.log_dir);
 	signal(SIGPIPE, SIG_IGN);
 	s.start_time = now_wall();
 	schedule_tzdb_init(&s.tzdb, s.flags.tz_dir);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/daemon.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/store.h"
@@ -238,17 +239,11 @@ int master_main(int argc, char **argv)
 	map_init(&m.frameworks);
 	log_init("master", LOG_LEVEL_INFO);
 
-	if (flags_load(master_flag_defs, master_flag_count, &m.flags, argc, argv, 2, false, &fr,
-		       err, sizeof(err)) < 0) {
-		fprintf(stderr, "agora master: %s\n(see 'agora master --help')\n", err);
+	rc = daemon_load_flags("master", "agora master [--flag=value ...]", master_flag_defs,
+			       master_flag_count, &m.flags, argc, argv, &fr);
+	if (rc != DAEMON_CONTINUE)
 		goto out;
-	}
-	if (fr.help) {
-		flags_usage(stdout, "agora master [--flag=value ...]", master_flag_defs,
-			    master_flag_count);
-		rc = 0;
-		goto out;
-	}
+	rc = 1;
 	if (validate_flags(&m, err, sizeof(err)) < 0) {
 		fprintf(stderr, "agora master: %s\n", err);
 		goto out;
@@ -258,14 +253,7 @@ int master_main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	log_set_level((enum log_level)log_level_parse(m.flags.logging_level));
-	if (m.flags.log_dir) {
-		char path[PATH_MAX];
-		if (mkdir_p(m.flags.log_dir, 0755) < 0 ||
-		    str_printf(path, sizeof(path), "%s/agora-master.log", m.flags.log_dir) < 0 ||
-		    log_open_file(path) < 0)
-			log_warn("master: cannot open a log file in %s", m.flags.log_dir);
-	}
+	daemon_logging("master", m.flags.logging_level, m.flags.log_dir);
 	signal(SIGPIPE, SIG_IGN);
 	resolve_identity(&m);
 	if (uuid_random(NULL, m.id) < 0)
