@@ -185,32 +185,10 @@ static int query_str(struct http_req *r, const char *name, size_t max, const cha
 
 /* ---- listings ---- */
 
-static int entry_by_name(const void *a, const void *b)
-{
-	const struct job_entry *const *x = a, *const *y = b;
-	return strcmp((*x)->job->name, (*y)->job->name);
-}
-
-/* Every job, sorted by name (Chronos' order is a hash set's; ours is stable). */
-static struct job_entry **sorted_jobs(struct jobsvc *s, size_t *n_out)
-{
-	size_t n = 0, cap = map_count(&s->jobs);
-	struct job_entry **v = xcalloc(cap + 1, sizeof(*v));
-	struct map_iter it;
-	void *e;
-
-	map_iter_init(&it, &s->jobs);
-	while (map_iter_next(&it, NULL, &e) && n < cap)
-		v[n++] = e;
-	qsort(v, n, sizeof(*v), entry_by_name);
-	*n_out = n;
-	return v;
-}
-
 static void h_jobs(struct api_call *c)
 {
 	size_t n;
-	struct job_entry **v = sorted_jobs(c->s, &n);
+	struct job_entry **v = graph_sorted_entries(c->s, &n);
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < n; i++)
@@ -262,7 +240,7 @@ static void h_search(struct api_call *c)
 	end = offset + limit; /* Scala's slice(offset, offset + limit) */
 	if (offset < 0)
 		offset = 0;
-	v = sorted_jobs(c->s, &n);
+	v = graph_sorted_entries(c->s, &n);
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		if (!search_match(v[i]->job, name, command, any))
@@ -288,7 +266,7 @@ static json_t *parents_json(const struct job *job)
 static void h_summary(struct api_call *c)
 {
 	size_t n;
-	struct job_entry **v = sorted_jobs(c->s, &n);
+	struct job_entry **v = graph_sorted_entries(c->s, &n);
 	json_t *jobs = json_array();
 	char state[64];
 
@@ -714,7 +692,7 @@ static void h_stats(struct api_call *c)
 		reply_json(c->r, 200, out);
 		return;
 	}
-	v = sorted_jobs(c->s, &n);
+	v = graph_sorted_entries(c->s, &n);
 	rows = xcalloc(n + 1, sizeof(*rows));
 	for (i = 0; i < n; i++) {
 		json_t *runs = store_runs_json(c->s, v[i]->job->name, API_STAT_RUNS);

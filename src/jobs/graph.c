@@ -175,8 +175,7 @@ static int by_name(const void *a, const void *b)
 	return strcmp((*x)->job->name, (*y)->job->name);
 }
 
-/* Every entry, sorted by job name; *n_out gets the count. Caller frees. */
-static struct job_entry **sorted_entries(struct jobsvc *s, size_t *n_out)
+struct job_entry **graph_sorted_entries(struct jobsvc *s, size_t *n_out)
 {
 	size_t n = 0, cap = map_count(&s->jobs);
 	struct job_entry **v = xcalloc(cap + 1, sizeof(*v));
@@ -266,7 +265,7 @@ static long find_sorted(struct job_entry **v, size_t n, const char *name)
 char *graph_dot(struct jobsvc *s)
 {
 	size_t n;
-	struct job_entry **v = sorted_entries(s, &n);
+	struct job_entry **v = graph_sorted_entries(s, &n);
 	struct text t;
 
 	text_init(&t);
@@ -292,7 +291,7 @@ char *graph_dot(struct jobsvc *s)
 char *graph_csv(struct jobsvc *s)
 {
 	size_t n;
-	struct job_entry **v = sorted_entries(s, &n);
+	struct job_entry **v = graph_sorted_entries(s, &n);
 	struct text t;
 	char state[64];
 

@@ -203,6 +203,8 @@ size_t graph_children(struct jobsvc *s, const char *name, struct job_entry **out
 bool graph_would_cycle(struct jobsvc *s, const char *name, const struct job_strs *parents);
 /* Re-parents the children of a job being deleted (Chronos rules). Stores them. */
 void graph_reparent_children(struct jobsvc *s, struct job_entry *deleted);
+/* Every job entry, sorted by name; *n_out gets the count. The caller frees the array. */
+struct job_entry **graph_sorted_entries(struct jobsvc *s, size_t *n_out);
 char *graph_dot(struct jobsvc *s);
 char *graph_csv(struct jobsvc *s);
 
