@@ -11,6 +11,13 @@
  * Ownership: every pointer inside a struct job is owned by it (malloc'd);
  * job_free() releases all of it. Strings are never NULL unless the field
  * comment says "NULL = absent".
+ *
+ * Files:
+ *   job.c          the document: parse, print, copy, free, name check,
+ *                  setters; LIKE/UNLIKE patterns checked at parse time
+ *   job_task.c     one run on Mesos: run args, task id, TaskInfo,
+ *                  resources, constraints against an offer
+ *   job_internal.h the few helpers job_task.c borrows from job.c
  */
 #ifndef AGORA_JOBS_JOB_H
 #define AGORA_JOBS_JOB_H
@@ -146,6 +153,8 @@ struct job_defaults {
 
 #define JOB_DEFAULTS_INIT { 0.1, 128, 256, 0, "root" }
 
+/* ---- the document (job.c) ---- */
+
 /*
  * Parses one Chronos job document (at most JOB_JSON_MAX bytes) the way
  * Chronos' JobDeserializer does, strictly where a wrong value would only
@@ -182,6 +191,8 @@ void job_set_str(char **field, const char *value);
 void job_make_scheduled(struct job *job, const char *schedule, const char *time_zone);
 /* Turns job into a dependent job with these parents (deduplicated). */
 void job_make_dependent(struct job *job, const char *const *parents, size_t nparents);
+
+/* ---- one run on Mesos (job_task.c) ---- */
 
 /*
  * The arguments one run uses: args when it has a non-blank character, else
