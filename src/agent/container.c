@@ -87,7 +87,7 @@ static int parse_devices(struct ctr *c, const json_t *arr, char *why, size_t why
 	if (json_array_size(arr) > CTR_MAX_DEVICES)
 		return snprintf(why, whylen, "the task is given more than %d devices",
 				CTR_MAX_DEVICES),
-		       -1;
+		       -EINVAL;
 	json_array_foreach(arr, i, d) {
 		const char *type = json_string_value(json_object_get(d, "type"));
 		json_t *major = json_object_get(d, "major"), *minor = json_object_get(d, "minor");
@@ -97,7 +97,7 @@ static int parse_devices(struct ctr *c, const json_t *arr, char *why, size_t why
 		    !json_is_integer(minor) || !json_is_string(json_object_get(d, "path")))
 			return snprintf(why, whylen,
 					"the task's checkpoint has a malformed device entry %zu", i),
-			       -1;
+			       -EINVAL;
 		dev->type = type[0];
 		dev->major = json_integer_value(major);
 		dev->minor = json_integer_value(minor);
@@ -265,7 +265,8 @@ static int plan_private_dev(struct ctr *c, const json_t *spec, const char *run_m
 		const char *base = path ? strrchr(path, '/') : NULL;
 		if (r || !base || !base[1])
 			break;
-		r = add_mount(c, 'f', path, c->overlays[separate ? 1 : 0].staging, base + 1, false);
+		/* optional: nvidiactl is listed even where the node does not exist */
+		r = add_mount(c, 'f', path, c->overlays[separate ? 1 : 0].staging, base + 1, true);
 	}
 	return r;
 }
@@ -350,17 +351,17 @@ int ctr_setup(struct ctr *c, const json_t *spec, const struct cg_system *cg,
 	if (!spec)
 		return 0;
 	read_limits(c, spec);
-	if (parse_devices(c, json_object_get(spec, "devices"), why, whylen) < 0)
-		return -1;
+	if ((r = parse_devices(c, json_object_get(spec, "devices"), why, whylen)) < 0)
+		return r;
 	if (name) {
 		if (!cg || cg->nhier == 0)
 			return snprintf(why, whylen, "the task asks for cgroup %s but this agent "
 						     "has no cgroups set up", name),
-			       -1;
+			       -ENOENT;
 		c->cg = cg;
 		str_copy(c->cgroup, name, sizeof(c->cgroup));
-		if (cg_create(cg, name, &c->lim, err, sizeof(err)) < 0)
-			return snprintf(why, whylen, "cannot create the task's cgroup: %s", err), -1;
+		if ((r = cg_create(cg, name, &c->lim, err, sizeof(err))) < 0)
+			return snprintf(why, whylen, "cannot create the task's cgroup: %s", err), r;
 		c->have_cgroup = true;
 		if (json_is_true(json_object_get(spec, "mem_watch")) && (cg->have & CG_MEM))
 			arm_oom(c);
@@ -370,7 +371,7 @@ int ctr_setup(struct ctr *c, const json_t *spec, const struct cg_system *cg,
 		snprintf(why, whylen, "cannot prepare the task's private /dev under %s: %s",
 			 run_meta, strerror(-r));
 		ctr_finish(c);
-		return -1;
+		return r;
 	}
 	return 0;
 }
@@ -439,7 +440,7 @@ int64_t ctr_disk_usage(const char *dir)
 		close(fd);
 		return -e;
 	}
-	/* Hard links count once per name (du counts them once); mounts below are skipped. */
+	/* A file with several links counts once per link (du: once); mounts below are skipped. */
 	return (int64_t)st.st_blocks * 512 + walk(fd, st.st_dev, 0);
 }
 

@@ -126,8 +126,8 @@ struct ctr {
 /*
  * Reads spec (the container object, may be NULL) and sets the container
  * up: creates the cgroup with its limits, arms the OOM watch, plans the
- * private /dev. run_meta holds the staging directories. Returns 0, or -1
- * with why filled (nothing is left behind then).
+ * private /dev. run_meta holds the staging directories. Returns 0, or
+ * -errno with why filled (nothing is left behind then).
  */
 int ctr_setup(struct ctr *c, const json_t *spec, const struct cg_system *cg,
 	      const char *run_meta, char *why, size_t whylen);

@@ -2,6 +2,7 @@
 seed's GPU job refused as root under the seed's ACL (and why), the same job
 as mesos succeeding, retries, a dependency chain, R3/.../PT1S firing three
 times, manual runs, and durability across kill -9 right after a 204."""
+import glob
 import json
 import os
 import pwd
@@ -199,6 +200,7 @@ def test_seed_gpu_job_as_mesos_runs_on_a_gpu(cluster, tmp_path):
                             f"--credential={SEED}/slave-credential-pair",
                             "--registration_backoff_factor=100ms",
                             "--isolation=gpu/nvidia,cgroups/devices",
+                            f"--cgroups_root=agora-it-{os.getpid()}",
                             "--resources=cpus:2;mem:2048;disk:4096"], env=env)
     st = cluster.wait_agents(1)
     assert st[0]["resources"]["gpus"] == 2
@@ -214,6 +216,12 @@ def test_seed_gpu_job_as_mesos_runs_on_a_gpu(cluster, tmp_path):
     assert f"uid={uid}(mesos)" in out
     assert "GPU=GPU-" in out
     kill_leftovers(cluster.path("agent"))
+    cluster.stop()
+    for d in glob.glob(f"/sys/fs/cgroup/*/agora-it-{os.getpid()}"):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
 
 
 def test_gpu_job_without_gpus_says_why(jobs):

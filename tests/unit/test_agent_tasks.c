@@ -207,7 +207,7 @@ static void check_outcome(const char *json, bool killed, enum task_state state,
 
 static void test_exit_status_to_task_status(void **state)
 {
-	char text[128];
+	char text[256];
 	struct exit_report e;
 	struct task_outcome o, why;
 	(void)state;
@@ -246,7 +246,33 @@ static void test_exit_status_to_task_status(void **state)
 	assert_int_equal(o.source, SOURCE_AGENT);
 	assert_string_equal(o.message, "killed because the agent restarted");
 
+	/* a limit the supervisor enforced: the agent's TASK_FAILED, with the limitation */
+	check_outcome("{\"status\":9,\"pid\":42,\"started\":true,\"limitation\":{\"resource\":"
+		      "\"mem\",\"message\":\"Memory limit exceeded: Requested: 32MB Maximum Used: "
+		      "32MB\",\"limit_mb\":32}}",
+		      false, TASK_FAILED, SOURCE_AGENT, "REASON_CONTAINER_LIMITATION_MEMORY",
+		      "Memory limit exceeded: Requested: 32MB Maximum Used: 32MB");
+	text[0] = '\0';
+	str_copy(text, "{\"status\":9,\"pid\":4,\"started\":true,\"limitation\":{\"resource\":"
+		       "\"disk\",\"message\":\"Disk usage (5MB) exceeds quota (1MB)\","
+		       "\"limit_mb\":1}}",
+		 sizeof(text));
+	assert_int_equal(launcher_parse_exit(text, strlen(text), &e), 0);
+	launcher_exit_outcome(&e, false, NULL, &o);
+	assert_string_equal(o.reason, "REASON_CONTAINER_LIMITATION_DISK");
+	assert_string_equal(o.limit_resource, "disk");
+	assert_true(o.limit_mb == 1.0);
+	/* a requested kill stays a kill */
+	launcher_exit_outcome(&e, true, NULL, &o);
+	assert_int_equal(o.state, TASK_KILLED);
+	assert_null(o.limit_resource);
+
 	/* strict parser */
+	assert_int_equal(launcher_parse_exit("{\"status\":0,\"limitation\":{\"resource\":\"cpu\","
+					     "\"message\":\"x\"}}",
+					     58, &e),
+			 -EINVAL);
+	assert_int_equal(launcher_parse_exit("{\"status\":0,\"limitation\":[]}", 28, &e), -EINVAL);
 	assert_int_equal(launcher_parse_exit("[]", 2, &e), -EINVAL);
 	assert_int_equal(launcher_parse_exit("{\"pid\":1}", 9, &e), -EINVAL);
 	assert_int_equal(launcher_parse_exit("{\"status\":70000}", 16, &e), -EINVAL);

@@ -310,6 +310,28 @@ static void test_device_list_validation(void **state)
 		     "flag --resources: 'gpus:1.5': gpus must be a whole number");
 }
 
+static void test_device_list_parser(void **state)
+{
+	unsigned idx[4];
+	char err[256];
+	size_t n = 0;
+	(void)state;
+
+	assert_int_equal(gpu_parse_device_list(" 3 , 0,65535", idx, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(idx[0], 3);
+	assert_int_equal(idx[1], 0);
+	assert_int_equal(idx[2], 65535);
+	assert_int_equal(gpu_parse_device_list("1,1", idx, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2); /* duplicates are gpu_discover's to refuse */
+	assert_int_equal(gpu_parse_device_list("65536", idx, 4, &n, err, sizeof(err)), -EINVAL);
+	assert_int_equal(gpu_parse_device_list("0,1,2,3,4", idx, 4, &n, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "flag --nvidia_gpu_devices: more than 4 GPUs listed");
+	assert_int_equal(gpu_parse_device_list("0, ", idx, 4, &n, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "got '0, '"));
+}
+
 static void test_device_list_selects(void **state)
 {
 	struct gpu_set s;
@@ -564,6 +586,7 @@ int main(void)
 		T(test_gpus_zero_disables),
 		T(test_devices_and_gpus_need_each_other),
 		T(test_device_list_validation),
+		T(test_device_list_parser),
 		T(test_device_list_selects),
 		T(test_allocate_release_claim),
 		T(test_state_json),
