@@ -68,7 +68,7 @@ def main():
                                        f"--http_port={jport}", f"--work_dir={tmp}/j",
                                        "--mesos_authentication_principal=MesosPrincipal",
                                        f"--mesos_authentication_secret_file={secret}",
-                                       "--user=nobody", "--logging_level=WARNING",
+                                       "--user=nobody", "--logging_level=" + os.environ.get("BENCH_JOBS_LOG", "WARNING"),
                                        "--max_runs_per_job=5"],
                                       stdout=log("jobs"), stderr=subprocess.STDOUT))
         base = f"http://127.0.0.1:{jport}/v1/scheduler"
@@ -141,7 +141,10 @@ def main():
             except subprocess.TimeoutExpired:
                 p.kill()
         subprocess.run(["pkill", "-KILL", "-f", f"{tmp}/a"], capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP"):
+            print("kept", tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -192,8 +192,11 @@ static void enqueue(struct jobsvc *s, struct job_entry *e, const char *args, int
 	want_offers(s);
 }
 
+static void unhold_run(struct jobsvc *s, struct queued_run *q);
+
 static void dequeue(struct jobsvc *s, struct queued_run *q)
 {
+	unhold_run(s, q);
 	TAILQ_REMOVE(q->high ? &s->queue_high : &s->queue_normal, q, link);
 	q->entry->queued = NULL;
 	s->queued_count--;
@@ -314,31 +317,128 @@ static bool drop_if_blocked(struct jobsvc *s, struct queued_run *q)
 	return false;
 }
 
-static void serve_offer(struct jobsvc *s, const struct sched_offer *o)
-{
-	struct resources left = RESOURCES_EMPTY;
-	json_t *batch = json_array();
-	struct run_queue *queues[2] = { &s->queue_high, &s->queue_normal };
+/*
+ * An offer is served over several loop turns, at most LAUNCHES_PER_TURN runs
+ * a turn, and answered with one ACCEPT at the end: building TaskInfos for a
+ * thousand due jobs in one callback would hold up the timers of the jobs
+ * still becoming due (fire lateness), while answering each slice with its
+ * own ACCEPT would cost a master round trip per slice.
+ */
+#define LAUNCHES_PER_TURN 64
 
-	res_copy(&left, &o->resources);
-	for (int qi = 0; qi < 2; qi++) {
-		struct queued_run *q = TAILQ_FIRST(queues[qi]), *next;
-		for (; q; q = next) {
-			next = TAILQ_NEXT(q, link);
-			if (drop_if_blocked(s, q))
-				continue;
-			if (try_run(s, q, o, &left, batch))
-				dequeue(s, q);
-		}
-	}
-	if (json_array_size(batch))
-		sched_launch(s->fw, o->id, batch, s->flags.offer_refuse_seconds, NULL, NULL);
-	else {
-		json_decref(batch);
-		sched_decline(s->fw, &o->id, 1,
+struct held_offer {
+	TAILQ_ENTRY(held_offer) link;
+	json_t *json;		/* the Offer, kept alive for parsed's pointers */
+	struct sched_offer parsed;
+	struct resources left;
+	json_t *batch;		/* TaskInfos launched from it so far */
+	struct run_queue *queue; /* where serving resumes */
+	struct queued_run *next;
+};
+
+static void answer_offer(struct jobsvc *s, struct held_offer *h)
+{
+	if (json_array_size(h->batch)) {
+		sched_launch(s->fw, h->parsed.id, h->batch, s->flags.offer_refuse_seconds, NULL,
+			     NULL);
+		h->batch = NULL;
+	} else {
+		sched_decline(s->fw, &h->parsed.id, 1,
 			      s->queued_count ? s->flags.offer_refuse_seconds : 3600, NULL, NULL);
 	}
-	res_free(&left);
+	json_decref(h->batch);
+	res_free(&h->left);
+	sched_offer_free(&h->parsed);
+	json_decref(h->json);
+	free(h);
+}
+
+/*
+ * Serves queued runs from h, at most *budget launches. Returns true when
+ * the offer is done (nothing left to try on it), false when the budget ran
+ * out first.
+ */
+static bool serve_offer(struct jobsvc *s, struct held_offer *h, unsigned *budget)
+{
+	for (;;) {
+		struct queued_run *q = h->next;
+		if (!q) {
+			if (h->queue == &s->queue_normal)
+				return true;
+			h->queue = &s->queue_normal;
+			h->next = TAILQ_FIRST(h->queue);
+			continue;
+		}
+		if (!*budget)
+			return false;
+		h->next = TAILQ_NEXT(q, link);
+		if (drop_if_blocked(s, q))
+			continue;
+		if (try_run(s, q, &h->parsed, &h->left, h->batch)) {
+			dequeue(s, q);
+			(*budget)--;
+		}
+	}
+}
+
+static void serve_held(evutil_socket_t fd, short what, void *arg);
+
+static void schedule_serving(struct jobsvc *s)
+{
+	struct timeval zero = { 0, 0 };
+	if (!s->serving_scheduled && !TAILQ_EMPTY(&s->held)) {
+		s->serving_scheduled = true;
+		event_base_once(s->base, -1, EV_TIMEOUT, serve_held, s, &zero);
+	}
+}
+
+static void serve_held(evutil_socket_t fd, short what, void *arg)
+{
+	struct jobsvc *s = arg;
+	unsigned budget = LAUNCHES_PER_TURN;
+	struct held_offer *h;
+	(void)fd;
+	(void)what;
+
+	s->serving_scheduled = false;
+	while ((h = TAILQ_FIRST(&s->held))) {
+		if (!serve_offer(s, h, &budget))
+			break; /* the next turn goes on where this one stopped */
+		TAILQ_REMOVE(&s->held, h, link);
+		answer_offer(s, h);
+	}
+	schedule_serving(s);
+	if (TAILQ_EMPTY(&s->held) && !s->queued_count && !s->suppressed &&
+	    sched_suppress(s->fw, NULL, 0, NULL, NULL) == 0)
+		s->suppressed = true;
+}
+
+/* A queued run went away: an offer being served must not resume at it. */
+static void unhold_run(struct jobsvc *s, struct queued_run *q)
+{
+	struct held_offer *h;
+	TAILQ_FOREACH(h, &s->held, link)
+		if (h->next == q)
+			h->next = TAILQ_NEXT(q, link);
+}
+
+/* The offers were rescinded or the stream is gone: forget them unanswered. */
+static void drop_held(struct jobsvc *s, const char *offer_id)
+{
+	struct held_offer *h = TAILQ_FIRST(&s->held), *next;
+	for (; h; h = next) {
+		next = TAILQ_NEXT(h, link);
+		if (offer_id && strcmp(h->parsed.id, offer_id))
+			continue;
+		/* runs already taken from it were launched on a dead offer: the
+		 * master answers them TASK_LOST when their ACCEPT never comes */
+		TAILQ_REMOVE(&s->held, h, link);
+		json_decref(h->batch);
+		res_free(&h->left);
+		sched_offer_free(&h->parsed);
+		json_decref(h->json);
+		free(h);
+	}
 }
 
 static void track_largest(struct jobsvc *s, const struct sched_offer *o)
@@ -358,31 +458,34 @@ static void on_offers(struct sched *fw, const json_t *offers, void *arg)
 	json_t *ov;
 	(void)fw;
 
-	/* "largest offer" describes this batch of offers */
+	/* "largest offer" describes the latest batch of offers */
 	res_free(&s->largest_offer);
-	json_array_foreach(offers, i, ov) {
-		struct sched_offer o;
-		struct jerr je;
-		if (sched_offer_parse(ov, &o, &je) == 0) {
-			track_largest(s, &o);
-			sched_offer_free(&o);
-		}
-	}
 	s->offers_seen++;
 	json_array_foreach(offers, i, ov) {
-		struct sched_offer o;
+		struct held_offer *h = xcalloc(1, sizeof(*h));
 		struct jerr je;
-		if (sched_offer_parse(ov, &o, &je) < 0) {
+		h->json = json_incref(ov);
+		if (sched_offer_parse(h->json, &h->parsed, &je) < 0) {
 			log_warnx("jobs: ignoring a malformed offer: %s", je.msg);
+			json_decref(h->json);
+			free(h);
 			continue;
 		}
-		serve_offer(s, &o);
-		sched_offer_free(&o);
+		track_largest(s, &h->parsed);
+		res_copy(&h->left, &h->parsed.resources);
+		h->batch = json_array();
+		h->queue = &s->queue_high;
+		h->next = TAILQ_FIRST(h->queue);
+		TAILQ_INSERT_TAIL(&s->held, h, link);
 	}
-	if (!s->queued_count && !s->suppressed && sched_suppress(s->fw, NULL, 0, NULL, NULL) == 0)
-		s->suppressed = true;
+	schedule_serving(s);
 }
 
+static void on_rescind(struct sched *fw, const char *offer_id, void *arg)
+{
+	(void)fw;
+	drop_held(arg, offer_id);
+}
 /* ---- outcomes ---- */
 
 static void now_iso(char *buf, size_t size)
@@ -648,6 +751,7 @@ static void on_disconnected(struct sched *fw, const char *why, void *arg)
 	struct jobsvc *s = arg;
 	(void)fw;
 	s->subscribed = false;
+	drop_held(s, NULL);
 	log_warnx("jobs: lost the master: %s", why);
 }
 
@@ -667,6 +771,7 @@ int engine_start(struct jobsvc *s, char *err, size_t errlen)
 	static const struct sched_callbacks cb = {
 		.subscribed = on_subscribed,
 		.offers = on_offers,
+		.rescind = on_rescind,
 		.update = on_update,
 		.error = on_error,
 		.disconnected = on_disconnected,
@@ -711,6 +816,7 @@ void engine_stop(struct jobsvc *s)
 {
 	struct map_iter it;
 	void *v;
+	drop_held(s, NULL);
 	store_flush(s);
 	json_decref(s->pending_acks);
 	s->pending_acks = NULL;

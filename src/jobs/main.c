@@ -222,6 +222,7 @@ int jobs_main(int argc, char **argv)
 	map_init(&s.runs);
 	TAILQ_INIT(&s.queue_high);
 	TAILQ_INIT(&s.queue_normal);
+	TAILQ_INIT(&s.held);
 	log_init("jobs", LOG_LEVEL_INFO);
 	rc = daemon_load_flags("jobs", "agora jobs --master=HOST:PORT [--flag=value ...]",
 			       jobs_flag_defs, ARRAY_LEN(jobs_flag_defs), &s.flags, argc, argv, &fr);

@@ -86,6 +86,8 @@ struct run {
 	bool running_counted;
 };
 
+struct held_offer;
+
 struct job_entry {
 	struct jobsvc *svc;
 	struct job *job;	 /* the Chronos model, owned */
@@ -130,6 +132,10 @@ struct jobsvc {
 	struct map runs;	/* task id -> struct run */
 	struct run_queue queue_high, queue_normal;
 	size_t queued_count;
+
+	/* offers being served over several loop turns (engine.c) */
+	TAILQ_HEAD(, held_offer) held;
+	bool serving_scheduled;
 
 	/* what the last offers looked like, for pendingReason */
 	struct resources largest_offer;
