@@ -23,6 +23,7 @@
 #include "agent/agent.h"
 #include "agent/containerizer.h"
 #include "agent/tasks.h"
+#include "core/daemon.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -302,17 +303,11 @@ int agent_main(int argc, char **argv)
 	a.notify_fd = -1;
 	a.spawn_reply_fd = -1;
 	log_init("agent", LOG_LEVEL_INFO);
-	if (flags_load(agent_flag_defs, agent_flag_count, &a.flags, argc, argv, 2, false, &fr,
-		       err, sizeof(err)) < 0) {
-		fprintf(stderr, "agora agent: %s\n(see 'agora agent --help')\n", err);
+	rc = daemon_load_flags("agent", "agora agent --master=HOST:PORT [--flag=value ...]",
+			       agent_flag_defs, agent_flag_count, &a.flags, argc, argv, &fr);
+	if (rc != DAEMON_CONTINUE)
 		goto out;
-	}
-	if (fr.help) {
-		flags_usage(stdout, "agora agent --master=HOST:PORT [--flag=value ...]",
-			    agent_flag_defs, agent_flag_count);
-		rc = 0;
-		goto out;
-	}
+	rc = 1;
 	if (validate_and_load(&a, err, sizeof(err)) < 0) {
 		fprintf(stderr, "agora agent: %s\n", err);
 		goto out;
@@ -322,14 +317,7 @@ int agent_main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	log_set_level((enum log_level)log_level_parse(a.flags.logging_level));
-	if (a.flags.log_dir) {
-		char path[PATH_MAX];
-		if (mkdir_p(a.flags.log_dir, 0755) < 0 ||
-		    str_printf(path, sizeof(path), "%s/agora-agent.log", a.flags.log_dir) < 0 ||
-		    log_open_file(path) < 0)
-			log_warn("agent: cannot open a log file in %s", a.flags.log_dir);
-	}
+	daemon_logging("agent", a.flags.logging_level, a.flags.log_dir);
 	signal(SIGPIPE, SIG_IGN);
 	a.start_time = now_wall();
 	a.backoff = a.flags.registration_backoff_factor;

@@ -19,6 +19,7 @@
 #include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,6 +90,19 @@ static void call_unlink(struct http_call *call)
 	if (call->next)
 		call->next->prev = call->prev;
 	call->prev = call->next = NULL;
+}
+
+/*
+ * Event streams are runs of small writes with no traffic coming back on the
+ * same connection to carry TCP ACKs, so Nagle's algorithm would hold each
+ * event behind the peer's delayed ACK (up to 40 ms). Calls are one request,
+ * one reply; they get the same treatment for the same reason.
+ */
+static void set_nodelay(evutil_socket_t fd)
+{
+	int one = 1;
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 static void req_free(struct http_req *r)
@@ -498,6 +512,7 @@ struct http_stream *http_stream_start(struct http_req *r, int code, const char *
 	if (bev) {
 		struct timeval write_tv = { 60, 0 };
 		bufferevent_set_timeouts(bev, NULL, &write_tv);
+		set_nodelay(bufferevent_getfd(bev));
 	}
 	return st;
 }
@@ -689,6 +704,11 @@ struct http_call *http_client_request(struct http_client *c, enum evhttp_cmd_typ
 		return NULL;
 	}
 	call_link(c, call);
+	{
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
+		if (bev)
+			set_nodelay(bufferevent_getfd(bev));
+	}
 	return call;
 }
 
