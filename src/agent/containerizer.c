@@ -143,20 +143,6 @@ static void limits_of(struct task *t)
 	t->disk_limit_bytes = disk > 0 ? (uint64_t)(disk * MB) : 0;
 }
 
-static int __attribute__((format(printf, 3, 4)))
-refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	memset(o, 0, sizeof(*o));
-	o->state = TASK_FAILED;
-	o->source = SOURCE_AGENT;
-	o->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(o->message, sizeof(o->message), fmt, ap);
-	va_end(ap);
-	return 1;
-}
 
 /* 0, 1 (refused, o filled); t->gpus/ngpus set; *passthrough when NVML cannot isolate them. */
 static int allocate_gpus(struct task *t, struct task_outcome *o, bool *passthrough)
@@ -178,7 +164,7 @@ static int allocate_gpus(struct task *t, struct task_outcome *o, bool *passthrou
 	if (r < 0) {
 		free(t->gpus);
 		t->gpus = NULL;
-		return refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
+		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
 			      "not enough free GPUs on agent %s: the task asks for %u, %u of the "
 			      "agent's GPUs are free",
 			      a->hostname, n, gpu_free_count(&a->gpus));

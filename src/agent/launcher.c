@@ -317,8 +317,7 @@ json_t *launcher_spec_json(struct agent *a, const struct task *t, char *err, siz
 
 /* ---- what this agent can run ---- */
 
-static int __attribute__((format(printf, 3, 4)))
-refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
+int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -356,15 +355,15 @@ int launcher_check(const struct agent *a, const struct task *t, struct task_outc
 	size_t i;
 
 	if (json_object_get(ti, "executor"))
-		return refuse(o, "REASON_TASK_INVALID",
+		return atask_refuse(o, "REASON_TASK_INVALID",
 			      "custom executors (TaskInfo.executor) are not supported by this "
 			      "agent yet; send a command task");
 	if (!json_is_object(command) ||
 	    !json_is_string(json_object_get(command, "value")))
-		return refuse(o, "REASON_TASK_INVALID", "the task has no command.value");
+		return atask_refuse(o, "REASON_TASK_INVALID", "the task has no command.value");
 	if ((type && !strcmp(type, "DOCKER")) ||
 	    json_object_get(json_object_get(container, "mesos"), "image"))
-		return refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
+		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
 			      "container images are not supported by this agent yet (the task "
 			      "asks for image '%s'); it was not run on the host instead",
 			      image_name(container));
@@ -373,13 +372,13 @@ int launcher_check(const struct agent *a, const struct task *t, struct task_outc
 		const char *vtype = json_string_value(json_object_get(var, "type"));
 		const char *name = json_string_value(json_object_get(var, "name"));
 		if (vtype && strcmp(vtype, "VALUE"))
-			return refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
+			return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
 				      "environment variable '%.128s' is of type %.32s; secrets are "
 				      "not supported by this agent yet",
 				      name ? name : "?", vtype);
 	}
 	if (a->flags.switch_user && !t->user[0])
-		return refuse(o, "REASON_TASK_INVALID",
+		return atask_refuse(o, "REASON_TASK_INVALID",
 			      "the task has no user (set FrameworkInfo.user or "
 			      "CommandInfo.user)");
 	return 0;

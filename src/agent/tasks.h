@@ -163,6 +163,9 @@ size_t atasks_count(const struct agent *a);
  * and queues the status update. -EINVAL (nothing changes) when the
  * transition is not allowed.
  */
+/* Fills o as an agent-made TASK_FAILED with reason and message; returns 1. */
+int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int atask_set_state(struct task *t, const struct task_outcome *o);
 /* Allocates a task record for fid/tid (not inserted). */
 struct task *atask_alloc(struct agent *a, const char *framework_id, const char *task_id);
