@@ -124,6 +124,8 @@ struct agent {
 	 */
 	struct http_client *updates[4];
 	unsigned update_next;
+	json_t *sync_batch;	/* [[framework id, task id]] awaiting the group sync (status_updates.c) */
+	bool sync_scheduled;
 	struct http_client *stream; /* the subscribe stream, own connection */
 	struct recordio_reader rio;
 	char session[65];

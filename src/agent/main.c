@@ -263,9 +263,11 @@ static void agent_free(struct agent *a)
 	a->stream = NULL;
 	link_stop(a);
 	atasks_free(a);
-	/* Run the deferred frees (http_client_free_later) still queued. */
+	/* Run the deferred work (frees, the last group sync) still queued. */
 	if (a->base)
 		event_base_loop(a->base, EVLOOP_NONBLOCK);
+	json_decref(a->sync_batch);
+	a->sync_batch = NULL;
 	http_client_free(a->ctl);
 	for (size_t i = 0; i < ARRAY_LEN(a->updates); i++)
 		http_client_free(a->updates[i]);

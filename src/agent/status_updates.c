@@ -12,10 +12,10 @@
  * Invariants:
  *  1. Only the head of a queue is ever sent; the next one goes out when an
  *     ACKNOWLEDGE for the head's uuid arrives.
- *  2. An update is on disk (fdatasync) before it is first sent. Updates
- *     queued behind an unacknowledged head, and ack records, are appended
- *     without a sync; the sync that precedes the next send covers them all
- *     (one fdatasync per update sent, not per line written).
+ *  2. An update is on disk before it is first sent. Appends are not synced
+ *     one by one: the heads that become sendable in a loop turn wait for
+ *     one syncfs() at the end of the turn (group commit), which covers every
+ *     earlier append and new files' directory entries, and are sent then.
  *  3. The head is resent STATUS_RETRY_MIN seconds after it was sent, the
  *     interval doubling up to STATUS_RETRY_MAX, and at once whenever the
  *     agent (re-)subscribes. One timer per task.
@@ -151,22 +151,6 @@ static int append_record(struct task *t, const char *line, size_t len, bool sync
 	return r;
 }
 
-static void sync_pending(struct task *t)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (!t->unsynced || updates_path(t, path, sizeof(path)) < 0)
-		return;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || fdatasync(fd) < 0)
-		log_warn("agent: task %s: cannot sync %s", t->task_id, path);
-	else
-		t->unsynced = false;
-	if (fd >= 0)
-		close(fd);
-}
-
 static void arm_retry(struct task *t)
 {
 	struct timeval tv;
@@ -175,16 +159,69 @@ static void arm_retry(struct task *t)
 	event_add(t->retry_timer, &tv);
 }
 
-static void send_head(struct task *t)
+static void send_now(struct task *t)
 {
 	struct agent *a = t->agent;
-
-	if (!t->head)
-		return;
-	sync_pending(t);
 	if (a->link == LINK_CONNECTED)
 		link_send_update(a, t->framework_id, t->head->status);
 	arm_retry(t);
+}
+
+/*
+ * Group commit: the updates that become sendable in one loop turn are made
+ * durable together by one syncfs() of the work_dir's filesystem at the end
+ * of the turn (it also covers the directory entries of new task.updates
+ * files), instead of an fdatasync() per task file; then they are sent.
+ */
+static void flush_syncs(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	json_t *batch = a->sync_batch, *item;
+	size_t i;
+	int dirfd;
+	(void)fd;
+	(void)what;
+
+	a->sync_batch = NULL;
+	a->sync_scheduled = false;
+	if (!batch)
+		return;
+	dirfd = open(a->flags.work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || syncfs(dirfd) < 0)
+		log_warn("agent: cannot sync %s; sending status updates anyway", a->flags.work_dir);
+	if (dirfd >= 0)
+		close(dirfd);
+	json_array_foreach(batch, i, item) {
+		struct task *t = atasks_find(a, json_string_value(json_array_get(item, 0)),
+					     json_string_value(json_array_get(item, 1)));
+		if (!t || !t->head)
+			continue;
+		t->unsynced = false;
+		t->updates_made = true;
+		send_now(t);
+	}
+	json_decref(batch);
+}
+
+static void send_head(struct task *t)
+{
+	struct agent *a = t->agent;
+	struct timeval zero = { 0, 0 };
+
+	if (!t->head)
+		return;
+	if (!t->unsynced && t->updates_made) {
+		send_now(t);
+		return;
+	}
+	if (!a->sync_batch)
+		a->sync_batch = json_array();
+	json_array_append_new(a->sync_batch, json_pack("[s,s]", t->framework_id, t->task_id));
+	if (!a->sync_scheduled) {
+		a->sync_scheduled = true;
+		if (event_base_once(a->base, -1, EV_TIMEOUT, flush_syncs, a, &zero) < 0)
+			flush_syncs(-1, 0, a);
+	}
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -264,7 +301,7 @@ int status_enqueue(struct task *t, const struct task_outcome *o)
 	line = xrealloc(line, len + 2);
 	line[len++] = '\n';
 	line[len] = '\0';
-	r = append_record(t, line, len, head);
+	r = append_record(t, line, len, false);
 	free(line);
 	if (r < 0)
 		log_error("agent: task %s of framework %s: cannot persist its %s update in %s: "
