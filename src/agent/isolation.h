@@ -29,7 +29,7 @@ enum iso_bit {
 
 struct isolation {
 	unsigned bits;	       /* enum iso_bit, implemented isolators only */
-	char ignored[1024];    /* "filesystem/linux,docker/runtime": accepted, not implemented */
+	char ignored[1024];    /* "filesystem/linux,docker/runtime": accepted, no effect in agora */
 	char warning[256];     /* an implicit addition to log at start-up; "" when none */
 };
 

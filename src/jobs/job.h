@@ -17,7 +17,9 @@
  *                  setters; LIKE/UNLIKE patterns checked at parse time
  *   job_task.c     one run on Mesos: run args, task id, TaskInfo,
  *                  resources, constraints against an offer
- *   job_internal.h the few helpers job_task.c borrows from job.c
+ *   job_regex.c    LIKE/UNLIKE patterns: Java regexes as POSIX EREs, with a
+ *                  cost check
+ *   job_internal.h the few helpers these files share
  */
 #ifndef AGORA_JOBS_JOB_H
 #define AGORA_JOBS_JOB_H
