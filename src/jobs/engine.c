@@ -318,13 +318,13 @@ static bool drop_if_blocked(struct jobsvc *s, struct queued_run *q)
 }
 
 /*
- * An offer is served over several loop turns, at most LAUNCHES_PER_TURN runs
- * a turn, and answered with one ACCEPT at the end: building TaskInfos for a
- * thousand due jobs in one callback would hold up the timers of the jobs
- * still becoming due (fire lateness), while answering each slice with its
- * own ACCEPT would cost a master round trip per slice.
+ * An offer is served over several loop turns, at most SERVE_SLICE seconds
+ * of launching a turn, and answered with one ACCEPT at the end: building
+ * TaskInfos for a thousand due jobs in one callback would hold up the
+ * timers of the jobs still becoming due (fire lateness), while answering
+ * each slice with its own ACCEPT would cost a master round trip per slice.
  */
-#define LAUNCHES_PER_TURN 64
+#define SERVE_SLICE 0.005
 
 struct held_offer {
 	TAILQ_ENTRY(held_offer) link;
@@ -354,11 +354,11 @@ static void answer_offer(struct jobsvc *s, struct held_offer *h)
 }
 
 /*
- * Serves queued runs from h, at most *budget launches. Returns true when
- * the offer is done (nothing left to try on it), false when the budget ran
- * out first.
+ * Serves queued runs from h until the time slice ends (at least one launch
+ * a turn). Returns true when the offer is done (nothing left to try on
+ * it), false when the slice ran out first.
  */
-static bool serve_offer(struct jobsvc *s, struct held_offer *h, unsigned *budget)
+static bool serve_offer(struct jobsvc *s, struct held_offer *h, double deadline)
 {
 	for (;;) {
 		struct queued_run *q = h->next;
@@ -369,15 +369,13 @@ static bool serve_offer(struct jobsvc *s, struct held_offer *h, unsigned *budget
 			h->next = TAILQ_FIRST(h->queue);
 			continue;
 		}
-		if (!*budget)
+		if (now_mono() > deadline)
 			return false;
 		h->next = TAILQ_NEXT(q, link);
 		if (drop_if_blocked(s, q))
 			continue;
-		if (try_run(s, q, &h->parsed, &h->left, h->batch)) {
+		if (try_run(s, q, &h->parsed, &h->left, h->batch))
 			dequeue(s, q);
-			(*budget)--;
-		}
 	}
 }
 
@@ -395,14 +393,14 @@ static void schedule_serving(struct jobsvc *s)
 static void serve_held(evutil_socket_t fd, short what, void *arg)
 {
 	struct jobsvc *s = arg;
-	unsigned budget = LAUNCHES_PER_TURN;
+	double deadline = now_mono() + SERVE_SLICE;
 	struct held_offer *h;
 	(void)fd;
 	(void)what;
 
 	s->serving_scheduled = false;
 	while ((h = TAILQ_FIRST(&s->held))) {
-		if (!serve_offer(s, h, &budget))
+		if (!serve_offer(s, h, deadline))
 			break; /* the next turn goes on where this one stopped */
 		TAILQ_REMOVE(&s->held, h, link);
 		answer_offer(s, h);
