@@ -30,9 +30,9 @@
 
 #define NONCE_TTL 30.0
 #define MAX_NONCES 100000
-#define AGENT_BODY_MAX (4u << 20)
 
-static json_t *parse_body(struct http_req *r, struct jerr *err)
+/* Bounded by --max_body (evhttp refuses larger bodies with 413 before this). */
+static json_t *parse_body(struct master *m, struct http_req *r, struct jerr *err)
 {
 	size_t len;
 	const char *body = http_body(r, &len);
@@ -47,7 +47,7 @@ static json_t *parse_body(struct http_req *r, struct jerr *err)
 		jerr_set(err, NULL, NULL, "empty body");
 		return NULL;
 	}
-	return json_parse_bounded(body, len, AGENT_BODY_MAX, "body", err);
+	return json_parse_bounded(body, len, (size_t)m->flags.max_body, "body", err);
 }
 
 void agent_link_gc_nonces(struct master *m)
@@ -70,7 +70,7 @@ void agent_link_challenge(struct http_req *r, void *arg)
 {
 	struct master *m = arg;
 	struct jerr err;
-	json_t *req = parse_body(r, &err);
+	json_t *req = parse_body(m, r, &err);
 	const char *principal = NULL;
 	char nonce[AUTH_NONCE_HEX];
 	struct nonce_entry *ne;
@@ -164,7 +164,7 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 {
 	struct master *m = arg;
 	struct jerr err;
-	json_t *req = parse_body(r, &err), *info = NULL, *res_json = NULL, *attrs = NULL;
+	json_t *req = parse_body(m, r, &err), *info = NULL, *res_json = NULL, *attrs = NULL;
 	json_t *auth = NULL, *event, *reported = NULL;
 	const char *id = NULL, *hostname = NULL, *principal = "";
 	int64_t port = 0;
@@ -307,7 +307,7 @@ void agent_link_call(struct http_req *r, void *arg)
 		http_reply_text(r, 403, "agent is not subscribed");
 		return;
 	}
-	req = parse_body(r, &err);
+	req = parse_body(m, r, &err);
 	if (!req || jget_str(req, "type", NULL, true, 64, &type, &err) != 0) {
 		json_decref(req);
 		http_reply_text(r, 400, "%s", err.msg);
