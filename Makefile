@@ -10,11 +10,14 @@
 CC       ?= gcc
 BUILD    ?= build
 PKGS     := libevent libevent_openssl jansson sqlite3 libcrypto libssl libcurl libarchive
+# libcurl and libarchive are dlopen'ed by the fetcher (src/agent/fetch_libs.c):
+# only their headers are needed at build time.
+LINK_PKGS := libevent libevent_openssl jansson sqlite3 libcrypto libssl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wvla -Wpointer-arith
 OPT      ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
 CFLAGS   += -std=c17 -D_GNU_SOURCE -Isrc $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(SAN)
 LDLIBS   += $(PKG_LIBS) -ldl -lm
@@ -37,6 +40,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps check asan fuzz up clean unit tests-bin fuzz-bin
+.DELETE_ON_ERROR:
 all: $(BIN)
 
 deps:
@@ -53,9 +57,11 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(BUILD)/obj/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# Unit tests may build fixtures with libarchive/libcurl themselves.
+TEST_LDLIBS := $(shell pkg-config --libs libcurl libarchive 2>/dev/null) -lcmocka
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(TEST_LDLIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)

@@ -33,6 +33,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
+#define AGORA_FETCH_LIBS_ROUTE /* calls go through the dlopen'ed table */
+#include "agent/fetch_libs.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -617,6 +619,13 @@ int fetcher_fetch(const json_t *uris, const char *sandbox, char *err, size_t err
 	if (c.sandbox_fd < 0) {
 		rc = fail(&c, -errno, "sandbox %s: %s", sandbox, strerror(errno));
 		goto out;
+	}
+	{
+		char why[512];
+		if (fetch_libs_load(why, sizeof(why)) < 0) {
+			rc = fail(&c, -ENOENT, "fetch: %s", why);
+			goto out;
+		}
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	json_array_foreach(uris, i, entry) {
