@@ -85,17 +85,28 @@ int engine_parse_schedule(struct jobsvc *s, const struct job *job, struct schedu
 	return 0;
 }
 
+/*
+ * Timers run on the monotonic (coarse) clock and schedules on the wall
+ * clock, so a timer may fire a few milliseconds before its occurrence.
+ * Sleeping again for those few milliseconds has been seen to cost ~100 ms
+ * under load; within EARLY_SLACK_MS the run is queued at once, stamped with
+ * the occurrence's time.
+ */
+#define EARLY_SLACK_MS 10
+
 static void on_due(evutil_socket_t fd, short what, void *arg)
 {
 	struct job_entry *e = arg;
 	struct jobsvc *s = e->svc;
-	int64_t now = now_ms();
+	int64_t now = now_ms(), due;
 	(void)fd;
 	(void)what;
 	if (e->job->disabled || !e->sched_ok)
 		return;
 	if (schedule_is_due(&e->sched, now))
 		enqueue(s, e, NULL, now, 0, false);
+	else if (schedule_next_due(&e->sched, &due) && due - now <= EARLY_SLACK_MS)
+		enqueue(s, e, NULL, due, 0, false);
 	else
 		entry_arm(e); /* woke early (clock change): sleep again */
 }
@@ -325,6 +336,12 @@ static bool drop_if_blocked(struct jobsvc *s, struct queued_run *q)
  * each slice with its own ACCEPT would cost a master round trip per slice.
  */
 #define SERVE_SLICE 0.005
+/*
+ * And at most this many TaskInfos go into one ACCEPT: one huge ACCEPT is
+ * one long stall to build, send and (in the master) apply. What is left of
+ * the offer then goes back with no filter, so the master offers it again.
+ */
+#define ACCEPT_MAX 256
 
 struct held_offer {
 	TAILQ_ENTRY(held_offer) link;
@@ -332,6 +349,7 @@ struct held_offer {
 	struct sched_offer parsed;
 	struct resources left;
 	json_t *batch;		/* TaskInfos launched from it so far */
+	bool capped;		/* stopped at ACCEPT_MAX: decline the rest unfiltered */
 	struct run_queue *queue; /* where serving resumes */
 	struct queued_run *next;
 };
@@ -339,8 +357,8 @@ struct held_offer {
 static void answer_offer(struct jobsvc *s, struct held_offer *h)
 {
 	if (json_array_size(h->batch)) {
-		sched_launch(s->fw, h->parsed.id, h->batch, s->flags.offer_refuse_seconds, NULL,
-			     NULL);
+		sched_launch(s->fw, h->parsed.id, h->batch,
+			     h->capped ? 0 : s->flags.offer_refuse_seconds, NULL, NULL);
 		h->batch = NULL;
 	} else {
 		sched_decline(s->fw, &h->parsed.id, 1,
@@ -368,6 +386,10 @@ static bool serve_offer(struct jobsvc *s, struct held_offer *h, double deadline)
 			h->queue = &s->queue_normal;
 			h->next = TAILQ_FIRST(h->queue);
 			continue;
+		}
+		if (json_array_size(h->batch) >= ACCEPT_MAX) {
+			h->capped = true;
+			return true;
 		}
 		if (now_mono() > deadline)
 			return false;
