@@ -354,11 +354,66 @@ struct held_offer {
 	struct queued_run *next;
 };
 
+static void on_update(struct sched *fw, const struct sched_status *st, void *arg);
+
+/*
+ * Runs taken from an offer whose ACCEPT never reached the master (offer
+ * rescinded while being served, connection lost, call refused) would wait
+ * forever for updates: they are ended here as TASK_LOST, so retries and
+ * the job's state move on.
+ */
+static void fail_batch(struct jobsvc *s, const json_t *batch, const char *why)
+{
+	size_t i;
+	json_t *ti;
+	json_array_foreach(batch, i, ti) {
+		struct sched_status st;
+		memset(&st, 0, sizeof(st));
+		st.task_id = json_string_value(json_object_get(json_object_get(ti, "task_id"),
+							       "value"));
+		if (!st.task_id)
+			continue;
+		st.state = "TASK_LOST";
+		st.reason = "REASON_INVALID_OFFERS";
+		st.message = why;
+		st.source = "SOURCE_MASTER";
+		on_update(s->fw, &st, s);
+	}
+}
+
+struct accept_ctx {
+	struct jobsvc *s;
+	json_t *batch; /* a copy of the TaskInfos sent */
+};
+
+static void on_accept_reply(struct sched *fw, int status, const char *body, void *arg)
+{
+	struct accept_ctx *c = arg;
+	(void)fw;
+	if (status != 202) {
+		char why[400];
+		snprintf(why, sizeof(why), "the launch did not reach the master (%d: %.300s)",
+			 status, body && *body ? body : "no answer");
+		log_warnx("jobs: %s", why);
+		fail_batch(c->s, c->batch, why);
+	}
+	json_decref(c->batch);
+	free(c);
+}
+
 static void answer_offer(struct jobsvc *s, struct held_offer *h)
 {
 	if (json_array_size(h->batch)) {
-		sched_launch(s->fw, h->parsed.id, h->batch,
-			     h->capped ? 0 : s->flags.offer_refuse_seconds, NULL, NULL);
+		struct accept_ctx *c = xcalloc(1, sizeof(*c));
+		c->s = s;
+		c->batch = json_incref(h->batch);
+		if (sched_launch(s->fw, h->parsed.id, h->batch,
+				 h->capped ? 0 : s->flags.offer_refuse_seconds, on_accept_reply,
+				 c) < 0) {
+			fail_batch(s, c->batch, "the launch could not be sent to the master");
+			json_decref(c->batch);
+			free(c);
+		}
 		h->batch = NULL;
 	} else {
 		sched_decline(s->fw, &h->parsed.id, 1,
@@ -450,9 +505,8 @@ static void drop_held(struct jobsvc *s, const char *offer_id)
 		next = TAILQ_NEXT(h, link);
 		if (offer_id && strcmp(h->parsed.id, offer_id))
 			continue;
-		/* runs already taken from it were launched on a dead offer: the
-		 * master answers them TASK_LOST when their ACCEPT never comes */
 		TAILQ_REMOVE(&s->held, h, link);
+		fail_batch(s, h->batch, "the offer went away before the launch was sent");
 		json_decref(h->batch);
 		res_free(&h->left);
 		sched_offer_free(&h->parsed);
