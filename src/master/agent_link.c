@@ -26,6 +26,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "master/agent_msg.h"
 #include "master/master.h"
 
 #define NONCE_TTL 30.0
@@ -164,11 +165,11 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 {
 	struct master *m = arg;
 	struct jerr err;
-	json_t *req = parse_body(m, r, &err), *info = NULL, *res_json = NULL, *attrs = NULL;
-	json_t *auth = NULL, *event, *reported = NULL;
-	const char *id = NULL, *hostname = NULL, *principal = "";
-	int64_t port = 0;
+	json_t *req = parse_body(m, r, &err), *auth, *attrs, *event, *reported;
+	const char *id, *hostname, *principal = "";
+	int64_t port;
 	struct resources res = RESOURCES_EMPTY;
+	struct agent_sub sub;
 	char why[512], idbuf[128];
 	struct master_agent *a;
 	bool known, changed;
@@ -179,22 +180,15 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 		http_reply_text(r, 400, "%s", err.msg);
 		return;
 	}
-	if (jget_obj(req, "agent_info", NULL, true, &info, &err) < 0 ||
-	    jget_id(info, "id", "agent_info", false, &id, &err) < 0 ||
-	    jget_str(info, "hostname", "agent_info", true, 255, &hostname, &err) != 0 ||
-	    jget_int64(info, "port", "agent_info", true, &port, &err) != 0 ||
-	    jget_array(info, "resources", "agent_info", true, RES_MAX_ENTRIES, &res_json, &err) <
-		    0 ||
-	    jget_array(info, "attributes", "agent_info", false, 256, &attrs, &err) < 0 ||
-	    jget_obj(req, "auth", NULL, false, &auth, &err) < 0 ||
-	    jget_array(req, "tasks", NULL, false, 1000000, &reported, &err) < 0)
+	if (agent_subscribe_parse(req, &sub, &err) < 0)
 		goto bad_request;
-	if (port < 1 || port > 65535) {
-		jerr_set(&err, "agent_info", "port", "%lld is not a port", (long long)port);
-		goto bad_request;
-	}
-	if (res_parse_json(res_json, "agent_info.resources", &res, err.msg, sizeof(err.msg)) < 0)
-		goto bad_request;
+	id = sub.id;
+	hostname = sub.hostname;
+	port = sub.port;
+	res = sub.resources;
+	attrs = sub.attributes;
+	auth = sub.auth;
+	reported = sub.tasks;
 
 	if (m->flags.authenticate_agents) {
 		if (!check_proof(m, auth, peer, &principal, why, sizeof(why))) {
