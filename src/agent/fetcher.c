@@ -90,21 +90,6 @@ static int fail(struct fetch_ctx *c, int code, const char *fmt, ...)
 	return code;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Masks the user:password part of a URL's authority as "***"; other text unchanged. */
 static void mask_credentials(const char *uri, char *out, size_t outlen)
 {
@@ -329,7 +314,7 @@ static int fetch_local(struct fetch_item *it, int out_fd, struct fetch_ctx *c)
 			rc = fail(c, -errno, "fetch %s: %s", it->shown, strerror(errno));
 			goto out;
 		}
-		if ((rc = write_all(out_fd, buf, (size_t)n)) < 0) {
+		if ((rc = fd_write_all(out_fd, buf, (size_t)n)) < 0) {
 			rc = fail(c, rc, "fetch %s: write %s: %s", it->shown, it->dest,
 				  strerror(-rc));
 			goto out;
@@ -351,7 +336,7 @@ static size_t curl_sink(char *data, size_t size, size_t nmemb, void *arg)
 		s->error = -EFBIG;
 		return 0;
 	}
-	if ((rc = write_all(s->fd, data, n)) < 0) {
+	if ((rc = fd_write_all(s->fd, data, n)) < 0) {
 		s->error = rc;
 		return 0;
 	}

@@ -104,20 +104,6 @@ static int sync_dir(const char *dir)
 	return r;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Appends one line to task.updates; with sync, fdatasync covers every earlier append. */
 static int append_record(struct task *t, const char *line, size_t len, bool sync)
 {
@@ -134,7 +120,7 @@ static int append_record(struct task *t, const char *line, size_t len, bool sync
 	if (!r && st.st_size + (off_t)len > (off_t)TASK_UPDATES_MAX)
 		r = -EFBIG;
 	if (!r)
-		r = write_all(fd, line, len);
+		r = fd_write_all(fd, line, len);
 	if (r < 0 && r != -EFBIG && ftruncate(fd, st.st_size) < 0)
 		log_warn("agent: task %s: cannot roll back a failed append to %s", t->task_id, path);
 	if (!r && sync && fdatasync(fd) < 0)

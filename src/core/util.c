@@ -197,28 +197,32 @@ static int fsync_parent(const char *path)
 	return err;
 }
 
+int fd_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int file_write_atomic(const char *path, const void *data, size_t len, int mode)
 {
 	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, err = 0;
+	int fd, err;
 
 	if (str_printf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	err = fd_write_all(fd, data, len);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && !err)

@@ -39,6 +39,8 @@ void *xreallocarray(void *p, size_t count, size_t size);
  * max_size bytes. -EFBIG when larger. *len_out may be NULL.
  */
 int file_read_all(const char *path, size_t max_size, char **data_out, size_t *len_out);
+/* write() until all of data is written (EINTR retried); 0 or -errno. */
+int fd_write_all(int fd, const void *data, size_t len);
 /* Writes data to path via a temp file, fsync and rename (and fsync of the dir). */
 int file_write_atomic(const char *path, const void *data, size_t len, int mode);
 /* mkdir -p with the given mode for created components. */

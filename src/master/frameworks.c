@@ -245,6 +245,13 @@ static void evict_completed(struct master *m)
 	}
 }
 
+static void close_stream(struct framework *fw)
+{
+	struct http_stream *st = fw->stream;
+	fw->stream = NULL; /* before the free: no close callback may see it */
+	http_stream_free(st);
+}
+
 static bool transition_ok(enum framework_state from, enum framework_state to)
 {
 	switch (to) {
@@ -276,11 +283,7 @@ void framework_set_state(struct framework *fw, enum framework_state next, const 
 		break;
 	case FW_DISCONNECTED:
 		event_del(fw->heartbeat_timer);
-		if (fw->stream) {
-			struct http_stream *st = fw->stream;
-			fw->stream = NULL;
-			http_stream_free(st);
-		}
+		close_stream(fw);
 		fw->unregistered_time = now_wall();
 		drop_offers(fw);
 		log_warnx("master: framework %s (%s) disconnected: %s; removing it in %gs unless it "
@@ -292,11 +295,7 @@ void framework_set_state(struct framework *fw, enum framework_state next, const 
 	case FW_REMOVED:
 		event_del(fw->heartbeat_timer);
 		event_del(fw->failover_timer);
-		if (fw->stream) {
-			struct http_stream *st = fw->stream;
-			fw->stream = NULL;
-			http_stream_free(st);
-		}
+		close_stream(fw);
 		fw->unregistered_time = now_wall();
 		drop_offers(fw);
 		alloc_clear_filters(fw);
