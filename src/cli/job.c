@@ -403,10 +403,10 @@ static int job_action(struct job_cli *c, enum evhttp_cmd_type method, const char
 		}
 		free(enc);
 	}
-	snprintf(what, sizeof(what), "%s %s", verb, name);
+	snprintf(what, sizeof(what), "%s %.300s", verb, c->pos[0]);
 	request(c, method, uri, NULL, 0, &rep);
 	if (rep.status == 204) {
-		printf(done_fmt, name);
+		printf(done_fmt, c->pos[0]);
 		rc = 0;
 	} else {
 		report(c, &rep, what);
@@ -439,7 +439,7 @@ static int verb_runs(struct job_cli *c)
 	if (name_arg(c, 0, name, sizeof(name)) < 0)
 		return 2;
 	snprintf(uri, sizeof(uri), "/v1/scheduler/job/%s/runs", name);
-	snprintf(what, sizeof(what), "runs %s", name);
+	snprintf(what, sizeof(what), "runs %.300s", c->pos[0]);
 	if (!(doc = get_json(c, uri, what)))
 		return 1;
 	table_add(&t, (const char *const[]){ "RUN", "TASK", "AGENT", "START", "END", "STATE",
@@ -500,7 +500,7 @@ static int logs_step(struct job_cli *c, const char *name, struct follow *f)
 		snprintf(run, sizeof(run), "&run=%lld", (long long)f->run_id);
 	snprintf(uri, sizeof(uri), "/v1/scheduler/job/%s/logs?file=%s&offset=%lld%s", name,
 		 c->stderr_file ? "stderr" : "stdout", (long long)f->offset, run);
-	snprintf(what, sizeof(what), "logs %s", name);
+	snprintf(what, sizeof(what), "logs %.300s", c->pos[0]);
 	request(c, EVHTTP_REQ_GET, uri, NULL, 0, &rep);
 	if (rep.status == 404 && c->follow) {
 		doc = json_loadb(rep.body, rep.len, 0, NULL);
