@@ -37,6 +37,7 @@ core/ids.c                              id uuid base64 hex random
 core/json.c                             json jget jpath jerr
 core/log.c                              log fatal fatalx
 core/map.c                              map
+core/mesos.c                            mesos
 core/recordio.c                         recordio
 core/resources.c                        res
 core/store.c                            store

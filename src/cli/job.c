@@ -32,6 +32,7 @@
 #include "cli/cli.h"
 #include "core/http.h"
 #include "core/ids.h"
+#include "core/mesos.h"
 #include "core/util.h"
 
 #define DEFAULT_JOBS "127.0.0.1:4400"
@@ -467,16 +468,12 @@ static int verb_runs(struct job_cli *c)
 	return 0;
 }
 
+/* A run's state (a TaskState name) that will not change any more; unknown names count. */
 static bool state_terminal(const char *state)
 {
-	static const char *const live[] = { "TASK_STAGING", "TASK_STARTING", "TASK_RUNNING",
-					    "TASK_KILLING" };
-	if (!state)
-		return false;
-	for (size_t i = 0; i < ARRAY_LEN(live); i++)
-		if (!strcmp(state, live[i]))
-			return false;
-	return true;
+	int s = mesos_task_state_parse(state);
+
+	return state && !(s >= 0 && mesos_task_state_live((enum mesos_task_state)s));
 }
 
 struct follow {

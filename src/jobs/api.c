@@ -49,6 +49,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/mesos.h"
 #include "core/store.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -564,7 +565,7 @@ static double quantile(const double *v, size_t n, double q)
 static bool run_succeeded(const json_t *run)
 {
 	const char *state = json_string_value(json_object_get(run, "state"));
-	return state && !strcmp(state, "TASK_FINISHED");
+	return mesos_task_state_parse(state) == TASK_FINISHED;
 }
 
 /* Histogram of successful run times in ms (Chronos' JobMetrics histogram). */
@@ -615,12 +616,14 @@ static void stat_time(const json_t *v, char *buf, size_t size)
 
 static const char *stat_status(const char *state)
 {
+	int s;
+
 	if (!state || !*state)
 		return "Idle";
-	if (!strcmp(state, "TASK_FINISHED"))
+	s = mesos_task_state_parse(state);
+	if (s == TASK_FINISHED)
 		return "Success";
-	if (!strcmp(state, "TASK_STAGING") || !strcmp(state, "TASK_STARTING") ||
-	    !strcmp(state, "TASK_RUNNING") || !strcmp(state, "TASK_KILLING"))
+	if (s >= 0 && mesos_task_state_live((enum mesos_task_state)s))
 		return "Running";
 	return "Fail";
 }

@@ -34,6 +34,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/mesos.h"
 #include "core/util.h"
 #include "jobs/service.h"
 
@@ -231,7 +232,7 @@ static void launch_run(struct jobsvc *s, struct queued_run *q, const struct sche
 	if (o->agent_port)
 		snprintf(r->agent_url, sizeof(r->agent_url), "http://%s:%u", o->agent_host,
 			 o->agent_port);
-	str_copy(r->state, "TASK_STAGING", sizeof(r->state));
+	str_copy(r->state, mesos_task_state_name(TASK_STAGING), sizeof(r->state));
 	r->attempt = q->attempt;
 	r->due_ms = q->due_ms;
 	r->started = now_wall();
@@ -354,7 +355,7 @@ struct held_offer {
 	struct queued_run *next;
 };
 
-static void on_update(struct sched *fw, const struct sched_status *st, void *arg);
+static void on_update(struct sched *fw, const struct mesos_task_status *st, void *arg);
 
 /*
  * Runs taken from an offer whose ACCEPT never reached the master (offer
@@ -367,13 +368,13 @@ static void fail_batch(struct jobsvc *s, const json_t *batch, const char *why)
 	size_t i;
 	json_t *ti;
 	json_array_foreach(batch, i, ti) {
-		struct sched_status st;
+		struct mesos_task_status st;
 		memset(&st, 0, sizeof(st));
 		st.task_id = json_string_value(json_object_get(json_object_get(ti, "task_id"),
 							       "value"));
 		if (!st.task_id)
 			continue;
-		st.state = "TASK_LOST";
+		st.state = TASK_LOST;
 		st.reason = "REASON_INVALID_OFFERS";
 		st.message = why;
 		st.source = "SOURCE_MASTER";
@@ -589,17 +590,17 @@ static void on_success(struct jobsvc *s, struct job_entry *e)
 static bool retry(struct jobsvc *s, struct job_entry *e, const struct run *r, const char *args);
 
 static void on_failure(struct jobsvc *s, struct job_entry *e, const struct run *r,
-		       const char *state, const char *message, const char *reason)
+		       enum mesos_task_state state, const char *message, const char *reason)
 {
 	char iso[SCHEDULE_TIME_MAX];
 
 	if (reason && !strcmp(reason, "REASON_TASK_UNAUTHORIZED"))
 		set_reason(e, "refused by the master: %s", message ? message : "not authorized");
-	else if (!strcmp(state, "TASK_LOST") || (reason && strstr(reason, "AGENT")))
-		set_reason(e, "last run lost (%s): %s", reason ? reason : state,
+	else if (state == TASK_LOST || (reason && strstr(reason, "AGENT")))
+		set_reason(e, "last run lost (%s): %s", reason ? reason : mesos_task_state_name(state),
 			   message ? message : "");
 	else
-		set_reason(e, "last run ended %s: %s", state, message ? message : "");
+		set_reason(e, "last run ended %s: %s", mesos_task_state_name(state), message ? message : "");
 	if (retry(s, e, r, NULL))
 		return;
 	now_iso(iso, sizeof(iso));
@@ -701,17 +702,18 @@ static void run_free(struct run *r)
 	free(r);
 }
 
-static void on_update(struct sched *fw, const struct sched_status *st, void *arg)
+static void on_update(struct sched *fw, const struct mesos_task_status *st, void *arg)
 {
 	struct jobsvc *s = arg;
 	struct run *r = map_get(&s->runs, st->task_id);
 	struct job_entry *e;
-	bool terminal = sched_state_terminal(st->state);
+	bool terminal = mesos_task_state_terminal(st->state);
+	const char *state = mesos_task_state_name(st->state);
 	(void)fw;
 
 	if (!r) {
 		if (!terminal)
-			log_info("jobs: update %s for unknown task %s", st->state, st->task_id);
+			log_info("jobs: update %s for unknown task %s", state, st->task_id);
 		if (st->uuid && st->agent_id)
 			sched_acknowledge(s->fw, st->agent_id, st->task_id, st->uuid, NULL, NULL);
 		return;
@@ -726,13 +728,13 @@ static void on_update(struct sched *fw, const struct sched_status *st, void *arg
 				       json_pack("[s,s,s]", st->agent_id ? st->agent_id : r->agent_id,
 						 st->task_id, st->uuid));
 	}
-	str_copy(r->state, st->state, sizeof(r->state));
+	str_copy(r->state, state, sizeof(r->state));
 	if (st->agent_id)
 		str_copy(r->agent_id, st->agent_id, sizeof(r->agent_id));
-	jstore_run_update(s, r, st->state, terminal ? exit_status_of(st->message) : -1, st->message,
+	jstore_run_update(s, r, state, terminal ? exit_status_of(st->message) : -1, st->message,
 			 NULL, terminal);
 	if (!terminal) {
-		if (!strcmp(st->state, "TASK_RUNNING")) {
+		if (st->state == TASK_RUNNING) {
 			if (e && json_object_size(e->edges)) {
 				json_object_clear(e->edges); /* A7: the child started */
 				persist(s, e);
@@ -743,9 +745,9 @@ static void on_update(struct sched *fw, const struct sched_status *st, void *arg
 	map_del(&s->runs, r->task_id);
 	if (e) {
 		e->running--;
-		if (!strcmp(st->state, "TASK_FINISHED"))
+		if (st->state == TASK_FINISHED)
 			on_success(s, e);
-		else if (!strcmp(st->state, "TASK_KILLED"))
+		else if (st->state == TASK_KILLED)
 			set_reason(e, "last run was killed");
 		else
 			on_failure(s, e, r, st->state, st->message, st->reason);
@@ -765,7 +767,7 @@ static int readopt_run(struct jobsvc *s, const char *job, const char *task_id, c
 	str_copy(r->task_id, task_id, sizeof(r->task_id));
 	str_copy(r->agent_id, agent_id ? agent_id : "", sizeof(r->agent_id));
 	str_copy(r->agent_url, agent_url ? agent_url : "", sizeof(r->agent_url));
-	str_copy(r->state, "TASK_STAGING", sizeof(r->state));
+	str_copy(r->state, mesos_task_state_name(TASK_STAGING), sizeof(r->state));
 	r->run_id = run_id;
 	r->attempt = attempt;
 	r->due_ms = due_ms;

@@ -39,14 +39,14 @@ json_t *state_framework_json(const struct framework *fw, bool with_tasks)
 
 	map_iter_init(&it, (struct map *)&fw->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
-		const struct task *t = v;
-		if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE)
+		const struct master_task *t = v;
+		if (!mesos_task_state_terminal(t->state) && t->state != TASK_UNREACHABLE)
 			res_add(&used, &t->resources);
 		if (!with_tasks)
 			continue;
 		if (t->state == TASK_UNREACHABLE)
 			json_array_append_new(unreachable, task_state_json(t));
-		else if (task_state_terminal(t->state))
+		else if (mesos_task_state_terminal(t->state))
 			json_array_append_new(completed, task_state_json(t));
 		else
 			json_array_append_new(tasks, task_state_json(t));
