@@ -263,17 +263,18 @@ static json_t *parents_json(const struct job *job)
 	return arr;
 }
 
-/* A2 row 3, plus agora's pendingReason ("" when nothing holds the job back). */
+/* A2 row 3, plus agora's pendingReason ("" only while the job runs). */
 static void h_summary(struct api_call *c)
 {
 	size_t n;
 	struct job_entry **v = graph_sorted_entries(c->s, &n);
 	json_t *jobs = json_array();
-	char state[64];
+	char state[64], reason[sizeof(v[0]->pending_reason)];
 
 	for (size_t i = 0; i < n; i++) {
 		const struct job *job = v[i]->job;
 		engine_job_state(v[i], state, sizeof(state));
+		engine_pending_reason(v[i], reason, sizeof(reason));
 		json_array_append_new(
 			jobs, json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:s}", "name", job->name,
 					"status", engine_job_status(v[i]), "state", state,
@@ -281,7 +282,7 @@ static void h_summary(struct api_call *c)
 					job->kind == JOB_SCHEDULED && job->schedule ? job->schedule
 										    : "",
 					"parents", parents_json(job), "disabled", job->disabled,
-					"pendingReason", v[i]->pending_reason));
+					"pendingReason", reason));
 	}
 	free(v);
 	reply_json(c->r, 200, json_pack("{s:o}", "jobs", jobs));
