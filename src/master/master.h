@@ -114,6 +114,7 @@ struct master_agent {
 	struct resources offered; /* in outstanding offers */
 	struct map tasks;	  /* "<framework id>/<task id>" -> struct master_task */
 	struct map offers;	  /* offer id -> struct offer */
+	struct map lost_tasks;	  /* "<framework id>/<task id>" declared LOST here (value: the agent) */
 	bool dirty;		  /* queued for the next allocation pass */
 };
 
@@ -310,11 +311,13 @@ void tasks_resend_pending(struct framework *fw);
 void tasks_framework_removed(struct framework *fw);
 json_t *task_state_json(const struct master_task *t);
 
-/* authz.c: run_tasks and register_frameworks decisions; why says which rule. */
+/* authz.c: run_tasks, register_frameworks and register_agents decisions; why says which rule. */
 bool master_authorize_task(struct master *m, const struct framework *fw, const char *user,
 			   char *why, size_t whylen);
 bool master_authorize_framework(struct master *m, const char *principal, const char *role,
 				char *why, size_t whylen);
+/* register_agents: may this principal ("" = none) be an agent? */
+bool master_authorize_agent(struct master *m, const char *principal, char *why, size_t whylen);
 int master_load_acls(struct master *m, char *err, size_t errlen);
 
 /* scheduler_api.c */
