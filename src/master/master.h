@@ -2,16 +2,22 @@
  * master — the state of one `agora master` process and the functions its
  * files share. One event loop, one struct master, no locks.
  *
- * Files:
+ * Files (scripts/check-code.py keeps this list and the directory in step,
+ * and holds the prefix each file exports):
  *   main.c        flags, start-up, shutdown
- *   registry.c    durable agent registry (SQLite under --work_dir)
- *   agents.c      agent records, the agent state machine, ping timeouts
- *   agent_link.c  the agent protocol: challenge, subscribe stream, calls
  *   http_api.c    route table, authentication, read-only endpoints
+ *   authz.c       ACL decisions: register_frameworks, run_tasks
+ *   registry.c    durable agent registry (SQLite under --work_dir)
+ *   agents.c      agent records, the agent state machine, ping timeouts,
+ *                 sending events to an agent
+ *   agent_link.c  the agent protocol: challenge, subscribe stream, calls
+ *   agent_msg.c   the strict parser of the agent's subscription body
  *   frameworks.c  framework records, their state machine, event streams
  *   scheduler_api.c  POST /api/v1/scheduler: checks, status codes, calls
  *   call_parse.c  the strict parser of scheduler Call JSON
- *   tasks.c       task records, TaskInfo validation, launches, status updates
+ *   task_info.c   the strict check of a TaskInfo in ACCEPT/LAUNCH
+ *   tasks.c       task records, the task state machine, launches, status
+ *                 updates, reconciliation
  *   allocator.c   DRF offers, filters, offer timeouts, rescinds
  *   state_json.c  /master/state, /master/frameworks, /master/tasks shapes
  */
