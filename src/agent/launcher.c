@@ -133,45 +133,26 @@ void launcher_strv_free(char **v)
 	free(v);
 }
 
-static int add_command_env(struct strv *sv, const json_t *command, char *err, size_t errlen)
+static int add_command_env(struct strv *sv, const struct task_spec *spec, char *err,
+			   size_t errlen)
 {
-	json_t *vars = json_object_get(json_object_get(command, "environment"), "variables");
-	json_t *var;
-	size_t i;
+	for (size_t i = 0; spec && i < spec->command.nenv; i++) {
+		const struct task_spec_env *e = &spec->command.env[i];
 
-	if (vars && !json_is_array(vars))
-		return snprintf(err, errlen, "command.environment.variables: expected an array"),
-		       -EINVAL;
-	json_array_foreach(vars, i, var) {
-		const char *name = json_string_value(json_object_get(var, "name"));
-		const char *type = json_string_value(json_object_get(var, "type"));
-		json_t *value = json_object_get(var, "value");
-
-		if (!name || !env_name_ok(name))
+		if (e->secret)
 			return snprintf(err, errlen,
-					"command.environment.variables[%zu].name: expected a "
-					"variable name",
-					i),
+					"environment variable '%s' is of type SECRET; this agent "
+					"only supports VALUE",
+					e->name),
 			       -EINVAL;
-		if (type && strcmp(type, "VALUE"))
-			return snprintf(err, errlen,
-					"environment variable '%s' is of type %s; this agent only "
-					"supports VALUE",
-					name, type),
-			       -EINVAL;
-		if (value && !json_is_string(value))
-			return snprintf(err, errlen,
-					"command.environment.variables[%zu].value: expected a string",
-					i),
-			       -EINVAL;
-		if (strv_setenv(sv, name, strlen(name), value ? json_string_value(value) : "") < 0)
+		if (strv_setenv(sv, e->name, strlen(e->name), e->value) < 0)
 			return snprintf(err, errlen, "too many environment variables"), -E2BIG;
 	}
 	return 0;
 }
 
 char **launcher_build_env(const json_t *executor_env, const char *const *mesos_vars,
-			  const json_t *command, char *err, size_t errlen)
+			  const struct task_spec *spec, char *err, size_t errlen)
 {
 	struct strv sv = { xcalloc(1, sizeof(char *)), 0 };
 	const char *key;
@@ -190,7 +171,7 @@ char **launcher_build_env(const json_t *executor_env, const char *const *mesos_v
 	if (r)
 		snprintf(err, errlen, "too many environment variables");
 	if (!r)
-		r = add_command_env(&sv, command, err, errlen);
+		r = add_command_env(&sv, spec, err, errlen);
 	if (r) {
 		launcher_strv_free(sv.v);
 		return NULL;
@@ -211,16 +192,11 @@ static char *env_pair(const char *name, const char *value)
 /* The role the task's resources are allocated to (MESOS_ALLOCATION_ROLE). */
 static const char *allocation_role(const struct atask *t)
 {
-	json_t *res = json_object_get(t->task_info, "resources"), *r, *roles;
-	const char *role;
-	size_t i;
+	json_t *roles;
+	const char *role = t->spec.allocation_role;
 
-	json_array_foreach(res, i, r) {
-		role = json_string_value(
-			json_object_get(json_object_get(r, "allocation_info"), "role"));
-		if (role)
-			return role;
-	}
+	if (role)
+		return role;
 	roles = json_object_get(t->framework_info, "roles");
 	if (json_array_size(roles) > 0 && json_is_string(json_array_get(roles, 0)))
 		return json_string_value(json_array_get(roles, 0));
@@ -262,15 +238,12 @@ static char **mesos_vars(const struct agent *a, const struct atask *t)
 }
 
 /* argv of the command: /bin/sh -c value, or arguments (argv[0] included) for execvp. */
-static json_t *build_argv(const json_t *command, const char **exec_file, bool *path_search)
+static json_t *build_argv(const struct task_spec *spec, const char **exec_file, bool *path_search)
 {
-	const char *value = json_string_value(json_object_get(command, "value"));
-	json_t *args = json_object_get(command, "arguments"), *arg, *argv = json_array();
-	size_t i;
+	const char *value = spec->command.value ? spec->command.value : "";
+	json_t *argv = json_array();
 
-	if (!value)
-		value = "";
-	if (!json_is_false(json_object_get(command, "shell"))) {
+	if (spec->command.shell) {
 		json_array_append_new(argv, json_string("sh"));
 		json_array_append_new(argv, json_string("-c"));
 		json_array_append_new(argv, json_string(value));
@@ -278,9 +251,8 @@ static json_t *build_argv(const json_t *command, const char **exec_file, bool *p
 		*path_search = false;
 		return argv;
 	}
-	json_array_foreach(args, i, arg)
-		if (json_is_string(arg))
-			json_array_append(argv, arg);
+	for (size_t i = 0; i < spec->command.nargs; i++)
+		json_array_append_new(argv, json_string(spec->command.args[i]));
 	if (json_array_size(argv) == 0)
 		json_array_append_new(argv, json_string(value));
 	*exec_file = value;
@@ -290,13 +262,12 @@ static json_t *build_argv(const json_t *command, const char **exec_file, bool *p
 
 json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, size_t errlen)
 {
-	const json_t *command = json_object_get(t->task_info, "command");
-	json_t *uris = json_object_get(command, "uris"), *env, *argv, *spec;
 	char **vars = mesos_vars(a, t), **envp;
 	const char *exec_file = NULL;
 	bool path_search = false;
+	json_t *env, *argv, *spec;
 
-	envp = launcher_build_env(a->executor_env, (const char *const *)vars, command, err,
+	envp = launcher_build_env(a->executor_env, (const char *const *)vars, &t->spec, err,
 				  errlen);
 	launcher_strv_free(vars);
 	if (!envp)
@@ -305,78 +276,26 @@ json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, si
 	for (size_t i = 0; envp[i]; i++)
 		json_array_append_new(env, json_string(envp[i]));
 	launcher_strv_free(envp);
-	argv = build_argv(command, &exec_file, &path_search);
+	argv = build_argv(&t->spec, &exec_file, &path_search);
 	spec = json_pack("{s:s?, s:s, s:s, s:b, s:o, s:o, s:s}", "user",
 			 a->flags.switch_user ? t->user : NULL, "hostname", a->hostname,
 			 "exec_file", exec_file, "path_search", path_search, "argv", argv, "env",
 			 env, "notify", a->notify_name + 1);
-	if (json_array_size(uris) > 0)
-		json_object_set(spec, "uris", uris);
+	if (t->spec.command.uris_json)
+		json_object_set(spec, "uris", (json_t *)t->spec.command.uris_json);
 	return spec;
 }
 
 /* ---- what this agent can run ---- */
 
-int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	memset(o, 0, sizeof(*o));
-	o->state = TASK_FAILED;
-	o->source = SOURCE_AGENT;
-	o->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(o->message, sizeof(o->message), fmt, ap);
-	va_end(ap);
-	return 1;
-}
-
-static const char *image_name(const json_t *container)
-{
-	json_t *image = json_object_get(json_object_get(container, "mesos"), "image");
-	const char *name;
-
-	if (!image)
-		image = json_object_get(container, "docker");
-	name = json_string_value(json_object_get(json_object_get(image, "docker"), "name"));
-	if (!name)
-		name = json_string_value(json_object_get(json_object_get(image, "appc"), "name"));
-	if (!name)
-		name = json_string_value(json_object_get(image, "image"));
-	return name ? name : "?";
-}
-
 int launcher_check(const struct agent *a, const struct atask *t, struct task_outcome *o)
 {
-	const json_t *ti = t->task_info;
-	json_t *command = json_object_get(ti, "command");
-	json_t *container = json_object_get(ti, "container"), *vars, *var;
-	const char *type = json_string_value(json_object_get(container, "type"));
-	size_t i;
+	char msg[sizeof(o->message)];
 
-	if (json_object_get(ti, "executor"))
-		return atask_refuse(o, "REASON_TASK_INVALID",
-			      "custom executors (TaskInfo.executor) are not supported by this "
-			      "agent yet; send a command task");
-	if (!json_is_object(command) ||
-	    !json_is_string(json_object_get(command, "value")))
-		return atask_refuse(o, "REASON_TASK_INVALID", "the task has no command.value");
-	if ((type && !strcmp(type, "DOCKER")) ||
-	    json_object_get(json_object_get(container, "mesos"), "image"))
-		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
-			      "container images are not supported by this agent yet (the task "
-			      "asks for image '%s'); it was not run on the host instead",
-			      image_name(container));
-	vars = json_object_get(json_object_get(command, "environment"), "variables");
-	json_array_foreach(vars, i, var) {
-		const char *vtype = json_string_value(json_object_get(var, "type"));
-		const char *name = json_string_value(json_object_get(var, "name"));
-		if (vtype && strcmp(vtype, "VALUE"))
-			return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
-				      "environment variable '%.128s' is of type %.32s; secrets are "
-				      "not supported by this agent yet",
-				      name ? name : "?", vtype);
-	}
+	if (t->spec_error)
+		return atask_refuse(o, "REASON_TASK_INVALID", "%s", t->spec_error);
+	if (task_spec_unsupported(&t->spec, msg, sizeof(msg)))
+		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED", "%s", msg);
 	if (a->flags.switch_user && !t->user[0])
 		return atask_refuse(o, "REASON_TASK_INVALID",
 			      "the task has no user (set FrameworkInfo.user or "

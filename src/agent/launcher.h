@@ -95,20 +95,21 @@ void launcher_notify_close(struct agent *a);
 
 /*
  * Decides whether this agent can run t at all. Returns 0, or 1 with o
- * filled with the TASK_FAILED to report (custom executor, container
- * image, secret environment variable, no user, no command).
+ * filled with the TASK_FAILED to report: a TaskInfo that did not parse
+ * (core/task_spec.h), what task_spec_unsupported() names, no user.
  */
 int launcher_check(const struct agent *a, const struct atask *t, struct task_outcome *o);
 
 /*
  * The task's environment: executor_env (the flag's object, may be NULL;
  * PATH defaults to LAUNCHER_DEFAULT_PATH), then mesos_vars ("K=V",
- * NULL-terminated), then command.environment.variables, later names
+ * NULL-terminated), then spec's command.environment.variables (spec may
+ * be NULL), later names
  * replacing earlier ones. Returns a malloc'd NULL-terminated vector
  * (launcher_strv_free), or NULL with err filled.
  */
 char **launcher_build_env(const json_t *executor_env, const char *const *mesos_vars,
-			  const json_t *command, char *err, size_t errlen);
+			  const struct task_spec *spec, char *err, size_t errlen);
 void launcher_strv_free(char **v);
 
 /*

@@ -162,13 +162,10 @@ static struct atask *load_info(struct scan *sc, const char *text, size_t len, ch
 		goto out;
 	}
 	t = atask_alloc(sc->a, fid, tid);
-	t->task_info = json_incref(ti);
 	t->framework_info = json_incref(fi);
 	str_copy(t->container_id, cid, sizeof(t->container_id));
 	t->sandbox = xstrdup(sandbox);
-	atask_describe(t);
-	free(t->user);
-	t->user = xstrdup(user);
+	atask_describe(t, ti, user);
 	ctz_task_recovered(t, json_object_get(info, "launch"));
 out:
 	json_decref(info);

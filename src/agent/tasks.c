@@ -88,6 +88,20 @@ int atask_set_state(struct atask *t, const struct task_outcome *o)
 	return 0;
 }
 
+int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(o, 0, sizeof(*o));
+	o->state = TASK_FAILED;
+	o->source = SOURCE_AGENT;
+	o->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(o->message, sizeof(o->message), fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
 static void outcome_set(struct task_outcome *o, enum mesos_task_state state, enum status_source source,
 			const char *reason, const char *message)
 {
@@ -207,7 +221,8 @@ void atask_free(struct atask *t)
 		event_free(t->kill_timer);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
-	json_decref(t->task_info);
+	task_spec_free(&t->spec);
+	free(t->spec_error);
 	json_decref(t->framework_info);
 	json_decref(t->statuses);
 	json_decref(t->resources_summary);
@@ -389,7 +404,7 @@ static int task_paths(struct atask *t, const char *agent_id)
 /* The task.info object (without "launch"), new reference. */
 static json_t *info_json(const struct atask *t)
 {
-	return json_pack("{s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:f}", "task", t->task_info,
+	return json_pack("{s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:f}", "task", t->spec.json,
 			 "framework_info", t->framework_info, "user", t->user, "sandbox",
 			 t->sandbox, "run_meta", t->run_meta, "container_id", t->container_id,
 			 "agent_id", t->agent->id, "kill_grace", t->kill_grace);
@@ -498,38 +513,39 @@ static double grace_of(const json_t *kill_policy, double fallback)
 	return v < 0 ? 0 : v / 1e9;
 }
 
-void atask_describe(struct atask *t)
+void atask_describe(struct atask *t, const json_t *task_info, const char *user)
 {
-	const json_t *task_info = t->task_info;
-	const char *user = json_string_value(
-		json_object_get(json_object_get(task_info, "command"), "user"));
-	struct resources res = RESOURCES_EMPTY;
-	char err[256];
+	const char *fw_user = json_string_value(json_object_get(t->framework_info, "user"));
+	struct jerr err;
 
-	if (!user)
-		user = json_string_value(json_object_get(t->framework_info, "user"));
+	task_spec_free(&t->spec);
+	free(t->spec_error);
+	t->spec_error = NULL;
+	if (task_spec_parse(task_info, fw_user, &t->spec, &err) < 0) {
+		t->spec_error = xstrdup(err.msg);
+		if (!t->spec.json)
+			t->spec.json = json_incref((json_t *)task_info);
+	}
 	free(t->user);
-	t->user = xstrdup(user ? user : "");
-	if (res_parse_json(json_object_get(task_info, "resources"), "task.resources", &res, err,
-			   sizeof(err)) < 0)
-		log_warnx("agent: task %s: %s", t->task_id, err);
+	t->user = xstrdup(user ? user : t->spec.user);
 	json_decref(t->resources_summary);
-	t->resources_summary = res_to_summary(&res);
-	res_free(&res);
-	t->kill_grace = grace_of(json_object_get(task_info, "kill_policy"), t->kill_grace);
+	t->resources_summary = res_to_summary(&t->spec.resources);
+	if (t->spec.has_kill_grace)
+		t->kill_grace = t->spec.kill_grace;
 }
 
 void atasks_launch(struct agent *a, const json_t *p)
 {
 	json_t *fi = NULL, *ti = NULL;
-	const char *fid = NULL, *tid = NULL;
+	const char *fid = NULL, *tid = NULL, *user = NULL;
 	struct jerr err;
 	struct atask *t;
 
 	if (jget_obj(p, "framework_info", "launch", true, &fi, &err) ||
 	    jget_id(fi, "id", "launch.framework_info", true, &fid, &err) ||
 	    jget_obj(p, "task", "launch", true, &ti, &err) ||
-	    jget_id(ti, "task_id", "launch.task", true, &tid, &err)) {
+	    jget_id(ti, "task_id", "launch.task", true, &tid, &err) ||
+	    jget_str(p, "user", "launch", false, TASK_SPEC_USER_MAX, &user, &err) < 0) {
 		log_warnx("agent: ignoring a malformed LAUNCH from the master: %s", err.msg);
 		return;
 	}
@@ -538,9 +554,8 @@ void atasks_launch(struct agent *a, const json_t *p)
 		return;
 	}
 	t = atask_alloc(a, fid, tid);
-	t->task_info = json_incref(ti);
 	t->framework_info = json_incref(fi);
-	atask_describe(t);
+	atask_describe(t, ti, user);
 	uuid_random(NULL, t->container_id);
 	if (task_paths(t, a->id) < 0) {
 		log_warnx("agent: ignoring LAUNCH of task %s of framework %s: paths too long", tid,
@@ -632,7 +647,7 @@ void atasks_shutdown_framework(struct agent *a, const json_t *p)
 
 static json_t *task_json(const struct atask *t)
 {
-	const char *name = json_string_value(json_object_get(t->task_info, "name"));
+	const char *name = t->spec.name;
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:s}", "id", t->task_id, "name",
 			 name ? name : "", "framework_id", t->framework_id, "executor_id",
 			 t->executor_id, "slave_id", t->agent->id, "state",
@@ -642,8 +657,7 @@ static json_t *task_json(const struct atask *t)
 
 void atask_executor_name(const struct atask *t, char *buf, size_t size)
 {
-	const char *cmd = json_string_value(
-		json_object_get(json_object_get(t->task_info, "command"), "value"));
+	const char *cmd = t->spec.command.value;
 
 	snprintf(buf, size, "Command Executor (Task: %s) (Command: sh -c '%.200s')", t->task_id,
 		 cmd ? cmd : "");
@@ -728,7 +742,7 @@ json_t *atasks_subscribe_json(struct agent *a)
 	while (map_iter_next(&it, NULL, &v)) {
 		struct atask *t = v;
 		json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O}", "framework_info",
-						     t->framework_info, "task", t->task_info,
+						     t->framework_info, "task", t->spec.json,
 						     "state", mesos_task_state_name(t->state),
 						     "statuses", t->statuses));
 	}

@@ -293,15 +293,23 @@ static void test_task_environment(void **state)
 {
 	const char *mesos[] = { "MESOS_SANDBOX=/sb", "http_proxy=mesos", NULL };
 	json_t *flag = json_pack("{s:s, s:s}", "LD_LIBRARY_PATH", "/opt", "http_proxy", "flag");
-	json_t *cmd = json_pack("{s:{s:[{s:s, s:s}, {s:s}]}}", "environment", "variables", "name",
-				"http_proxy", "value", "task", "name", "EMPTY");
-	json_t *secret = json_pack("{s:{s:[{s:s, s:s}]}}", "environment", "variables", "name", "S",
-				   "type", "SECRET");
+	json_t *cmd = json_pack("{s:s, s:{s:s}, s:[], s:{s:s, s:{s:[{s:s, s:s}, {s:s}]}}}", "name",
+				"t", "task_id", "value", "t", "resources", "command", "value",
+				"true", "environment", "variables", "name", "http_proxy", "value",
+				"task", "name", "EMPTY");
+	json_t *secret = json_pack("{s:s, s:{s:s}, s:[], s:{s:s, s:{s:[{s:s, s:s}]}}}", "name",
+				   "t", "task_id", "value", "t", "resources", "command", "value",
+				   "true", "environment", "variables", "name", "S", "type",
+				   "SECRET");
+	struct task_spec spec, secret_spec;
+	struct jerr jerr;
 	char err[256];
 	char **env;
 	(void)state;
 
-	env = launcher_build_env(flag, mesos, cmd, err, sizeof(err));
+	assert_int_equal(task_spec_parse(cmd, NULL, &spec, &jerr), 0);
+	assert_int_equal(task_spec_parse(secret, NULL, &secret_spec, &jerr), 0);
+	env = launcher_build_env(flag, mesos, &spec, err, sizeof(err));
 	assert_non_null(env);
 	assert_string_equal(env_get(env, "PATH"), LAUNCHER_DEFAULT_PATH);
 	assert_string_equal(env_get(env, "LD_LIBRARY_PATH"), "/opt");
@@ -317,8 +325,10 @@ static void test_task_environment(void **state)
 	assert_null(env[1]);
 	launcher_strv_free(env);
 
-	assert_null(launcher_build_env(NULL, NULL, secret, err, sizeof(err)));
+	assert_null(launcher_build_env(NULL, NULL, &secret_spec, err, sizeof(err)));
 	assert_non_null(strstr(err, "'S'"));
+	task_spec_free(&spec);
+	task_spec_free(&secret_spec);
 	json_decref(flag);
 	json_decref(cmd);
 	json_decref(secret);
@@ -352,9 +362,16 @@ static int check(struct fixture *f, const char *task_json, const char *user,
 	struct atask *t = new_task(f, "chk");
 	int r;
 
-	t->task_info = json_loads(task_json, 0, NULL);
-	free(t->user);
-	t->user = xstrdup(user);
+	json_t *ti = json_loads(task_json, 0, NULL), *base;
+
+	/* the fields every TaskInfo has, unless the test sets them */
+	base = json_pack("{s:s, s:{s:s}, s:[]}", "name", "chk", "task_id", "value", "chk",
+			 "resources");
+	json_object_update_missing(ti, base);
+	json_decref(base);
+	t->framework_info = json_pack("{s:s}", "user", user);
+	atask_describe(t, ti, NULL);
+	json_decref(ti);
 	r = launcher_check(&f->a, t, o);
 	atask_free(t);
 	return r;
