@@ -901,7 +901,7 @@ static void exec_cleanup(struct exec *x)
 	flags_free(exec_flag_defs, ARRAY_LEN(exec_flag_defs), &x->flags);
 }
 
-int execute_main(int argc, char **argv)
+int cli_execute_main(int argc, char **argv)
 {
 	struct exec x;
 	struct flags_result fr;

@@ -364,8 +364,8 @@ static int save_job(struct jobsvc *s, struct job_entry *e, struct job *job)
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.job = job;
 	tmp.edges = e ? kept_edges(e, job) : json_object();
-	store_flush(s); /* an open batch of run updates commits first */
-	r = store_put_job(s, &tmp);
+	jstore_flush(s); /* an open batch of run updates commits first */
+	r = jstore_put_job(s, &tmp);
 	json_decref(tmp.edges);
 	if (r < 0) {
 		log_error("jobs: cannot store job %s; the request is refused", job->name);
@@ -448,12 +448,12 @@ static void h_delete(struct api_call *c)
 	if (!e)
 		return;
 	str_copy(name, e->job->name, sizeof(name));
-	store_flush(s);
+	jstore_flush(s);
 	if (store_begin(s->db) < 0) {
 		reply_error(c->r, 500, "cannot delete job %s: the store is unavailable", name);
 		return;
 	}
-	if (store_delete_job(s, name) < 0) {
+	if (jstore_delete_job(s, name) < 0) {
 		store_rollback(s->db);
 		reply_error(c->r, 500, "cannot delete job %s from the store", name);
 		return;
@@ -490,7 +490,7 @@ static void h_success(struct api_call *c)
 	if (!e)
 		return;
 	engine_mark_success(c->s, e);
-	if (store_flush(c->s) < 0) { /* the engine batches its writes; 200 means stored */
+	if (jstore_flush(c->s) < 0) { /* the engine batches its writes; 200 means stored */
 		reply_error(c->r, 500, "cannot store job %s", e->job->name);
 		return;
 	}
@@ -660,7 +660,7 @@ static void h_stat(struct api_call *c)
 
 	if (!e)
 		return;
-	runs = store_runs_json(c->s, e->job->name, API_STAT_RUNS);
+	runs = jstore_runs_json(c->s, e->job->name, API_STAT_RUNS);
 	history = json_array();
 	json_array_foreach(runs, i, run) {
 		if (i >= API_STAT_HISTORY)
@@ -698,7 +698,7 @@ static void h_stats(struct api_call *c)
 	v = graph_sorted_entries(c->s, &n);
 	rows = xcalloc(n + 1, sizeof(*rows));
 	for (i = 0; i < n; i++) {
-		json_t *runs = store_runs_json(c->s, v[i]->job->name, API_STAT_RUNS);
+		json_t *runs = jstore_runs_json(c->s, v[i]->job->name, API_STAT_RUNS);
 		json_t *h = histogram_json(runs);
 		if (json_integer_value(json_object_get(h, "count")) > 0)
 			rows[found++] = json_pack(
@@ -786,7 +786,7 @@ static void h_runs(struct api_call *c)
 	if (!e || query_int(c->r, "limit", 1, API_RUNS_MAX, &limit) < 0)
 		return;
 	reply_json(c->r, 200, json_pack("{s:o}", "runs",
-					 store_runs_json(c->s, e->job->name, (int)limit)));
+					 jstore_runs_json(c->s, e->job->name, (int)limit)));
 }
 
 struct log_req {
@@ -909,7 +909,7 @@ static void h_logs(struct api_call *c)
 	if (query_int(c->r, "offset", 0, INT64_MAX / 2, &offset) < 0 ||
 	    query_int(c->r, "run", 1, INT64_MAX, &run_id) < 0)
 		return;
-	run = store_run_json(c->s, e->job->name, run_id);
+	run = jstore_run_json(c->s, e->job->name, run_id);
 	if (!run) {
 		if (run_id < 0)
 			reply_error(c->r, 404, "job %s has not run yet", e->job->name);
@@ -1123,7 +1123,7 @@ static const struct http_route core_routes[] = {
 	{ 0, "/", api_dispatch, NULL, HTTP_PREFIX },
 };
 
-int api_start(struct jobsvc *s, char *err, size_t errlen)
+int jobs_api_start(struct jobsvc *s, char *err, size_t errlen)
 {
 	const char *addr = s->flags.http_address ? s->flags.http_address : "0.0.0.0";
 	int port;

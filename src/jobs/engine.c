@@ -59,8 +59,8 @@ static void set_reason(struct job_entry *e, const char *fmt, ...)
 
 static void persist(struct jobsvc *s, struct job_entry *e)
 {
-	store_batch(s);
-	if (store_put_job(s, e) < 0)
+	jstore_batch(s);
+	if (jstore_put_job(s, e) < 0)
 		log_error("jobs: cannot store job %s; its counters may be stale after a restart",
 			  e->job->name);
 }
@@ -236,8 +236,8 @@ static void launch_run(struct jobsvc *s, struct queued_run *q, const struct sche
 	r->attempt = q->attempt;
 	r->due_ms = q->due_ms;
 	r->started = now_wall();
-	store_batch(s);
-	r->run_id = store_run_begin(s, r, e->job->name);
+	jstore_batch(s);
+	r->run_id = jstore_run_begin(s, r, e->job->name);
 	{
 		/*
 		 * The agent's /files API serves a run's sandbox under this virtual
@@ -247,7 +247,7 @@ static void launch_run(struct jobsvc *s, struct queued_run *q, const struct sche
 		char sandbox[700];
 		snprintf(sandbox, sizeof(sandbox), "/frameworks/%s/executors/%s/runs/latest",
 			 s->framework_id, r->task_id);
-		store_run_set_sandbox(s, r->run_id, sandbox);
+		jstore_run_set_sandbox(s, r->run_id, sandbox);
 	}
 	map_put(&s->runs, r->task_id, r);
 	e->running++;
@@ -719,7 +719,7 @@ static void on_update(struct sched *fw, const struct mesos_task_status *st, void
 		return;
 	}
 	e = r->entry;
-	store_batch(s);
+	jstore_batch(s);
 	if (st->uuid) {
 		/* acknowledged once the batch holding this update has committed */
 		if (!s->pending_acks)
@@ -731,7 +731,7 @@ static void on_update(struct sched *fw, const struct mesos_task_status *st, void
 	str_copy(r->state, state, sizeof(r->state));
 	if (st->agent_id)
 		str_copy(r->agent_id, st->agent_id, sizeof(r->agent_id));
-	store_run_update(s, r, state, terminal ? exit_status_of(st->message) : -1, st->message,
+	jstore_run_update(s, r, state, terminal ? exit_status_of(st->message) : -1, st->message,
 			 NULL, terminal);
 	if (!terminal) {
 		if (st->state == TASK_RUNNING) {
@@ -751,7 +751,7 @@ static void on_update(struct sched *fw, const struct mesos_task_status *st, void
 			set_reason(e, "last run was killed");
 		else
 			on_failure(s, e, r, st->state, st->message, st->reason);
-		store_prune_runs(s, e->job->name, (int)s->flags.max_runs_per_job);
+		jstore_prune_runs(s, e->job->name, (int)s->flags.max_runs_per_job);
 	}
 	run_free(r);
 }
@@ -812,7 +812,7 @@ static void on_subscribed(struct sched *fw, const char *framework_id, bool resub
 	s->suppressed = false;
 	if (strcmp(s->framework_id, framework_id)) {
 		str_copy(s->framework_id, framework_id, sizeof(s->framework_id));
-		if (store_set_meta(s, "framework_id", framework_id) < 0)
+		if (jstore_set_meta(s, "framework_id", framework_id) < 0)
 			log_error("jobs: cannot store the framework id");
 	}
 	log_info("jobs: %s with the master as framework %s",
@@ -857,9 +857,9 @@ int engine_start(struct jobsvc *s, char *err, size_t errlen)
 	char fid[256] = "";
 	int r;
 
-	if (store_get_meta(s, "framework_id", fid, sizeof(fid)) == 0)
+	if (jstore_get_meta(s, "framework_id", fid, sizeof(fid)) == 0)
 		str_copy(s->framework_id, fid, sizeof(s->framework_id));
-	store_open_runs(s, readopt_run);
+	jstore_open_runs(s, readopt_run);
 	info = json_pack("{s:s, s:s, s:f, s:b, s:[s], s:[{s:s}]}", "user", s->flags.user, "name",
 			 s->flags.mesos_framework_name, "failover_timeout",
 			 s->flags.failover_timeout, "checkpoint", s->flags.mesos_checkpoint,
@@ -893,7 +893,7 @@ void engine_stop(struct jobsvc *s)
 	struct map_iter it;
 	void *v;
 	drop_held(s, NULL);
-	store_flush(s);
+	jstore_flush(s);
 	json_decref(s->pending_acks);
 	s->pending_acks = NULL;
 	if (s->fw)
@@ -946,7 +946,7 @@ void engine_job_changed(struct jobsvc *s, struct job_entry *e)
 	entry_arm(e);
 }
 
-void entry_free(struct job_entry *e)
+void engine_entry_free(struct job_entry *e)
 {
 	if (!e)
 		return;
@@ -970,7 +970,7 @@ void engine_remove_entry(struct jobsvc *s, struct job_entry *e)
 		if (((struct run *)v)->entry == e)
 			((struct run *)v)->entry = NULL;
 	map_del(&s->jobs, e->job->name);
-	entry_free(e);
+	engine_entry_free(e);
 }
 
 void engine_run_now(struct jobsvc *s, struct job_entry *e, const char *args)

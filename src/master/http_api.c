@@ -58,7 +58,7 @@ static json_t *agents_json(struct master *m, json_t **recovered_out)
 	while (map_iter_next(&it, NULL, &v)) {
 		struct master_agent *a = v;
 		if (a->state == AGENT_CONNECTED || a->state == AGENT_DISCONNECTED)
-			json_array_append_new(slaves, agent_state_json(a));
+			json_array_append_new(slaves, master_agent_state_json(a));
 		else if (a->state == AGENT_RECOVERED)
 			json_array_append_new(recovered,
 					      json_pack("{s:s, s:s, s:i, s:o}", "id", a->id,
@@ -75,7 +75,7 @@ static void handle_state(struct http_req *r, void *arg)
 	char pid[400];
 	int counts[4];
 	json_t *recovered, *slaves = agents_json(m, &recovered), *o;
-	json_t *completed_fws, *frameworks = frameworks_json(m, &completed_fws);
+	json_t *completed_fws, *frameworks = state_frameworks_json(m, &completed_fws);
 
 	count_agents(m, counts);
 	snprintf(pid, sizeof(pid), "master@%s:%u", m->advertised_ip, m->port);
@@ -247,11 +247,11 @@ static const struct http_route master_routes[] = {
 	{ EVHTTP_REQ_GET, "/state.json", handle_state, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/master/slaves", handle_slaves, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/slaves", handle_slaves, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/master/frameworks", handle_frameworks, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/frameworks", handle_frameworks, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/master/tasks", handle_tasks, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/master/tasks.json", handle_tasks, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/tasks", handle_tasks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/master/frameworks", state_handle_frameworks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/frameworks", state_handle_frameworks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/master/tasks", state_handle_tasks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/master/tasks.json", state_handle_tasks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/tasks", state_handle_tasks, READONLY, 0 },
 	{ EVHTTP_REQ_POST, "/api/v1/scheduler", scheduler_api_handle, SCHEDULER, 0 },
 	{ EVHTTP_REQ_POST, "/master/api/v1/scheduler", scheduler_api_handle, SCHEDULER, 0 },
 	{ EVHTTP_REQ_GET, "/master/flags", handle_flags, READONLY, 0 },

@@ -228,15 +228,17 @@ int registry_load(struct master *m);
 int registry_save_agent(struct master *m, const struct master_agent *a);
 
 /* agents.c */
-struct master_agent *agent_new(struct master *m, const char *id);
-void agent_set_state(struct master_agent *a, enum agent_state next, const char *why);
-const char *agent_state_name(enum agent_state s);
-void agent_free(struct master_agent *a);
-double agent_timer_period(const struct master *m);
+struct master_agent *master_agent_new(struct master *m, const char *id);
+void master_agent_set_state(struct master_agent *a, enum agent_state next, const char *why);
+const char *master_agent_state_name(enum agent_state s);
+void master_agent_free(struct master_agent *a);
+double master_agent_timer_period(const struct master *m);
 /* Seconds between the agent's pings, as told in SUBSCRIBED. */
-double agent_ping_interval(const struct master *m);
-json_t *agent_state_json(const struct master_agent *a);
+double master_agent_ping_interval(const struct master *m);
+json_t *master_agent_state_json(const struct master_agent *a);
 json_t *master_info_json(const struct master *m);
+/* Sends an event to an agent's stream; takes ownership. */
+void master_agent_send(struct master_agent *a, json_t *event);
 
 /* agent_link.c */
 void agent_link_challenge(struct http_req *r, void *arg);
@@ -301,8 +303,6 @@ void tasks_resend_pending(struct framework *fw);
 /* Kills every task of a removed framework. */
 void tasks_framework_removed(struct framework *fw);
 json_t *task_state_json(const struct master_task *t);
-/* Sends an event to an agent's stream; takes ownership. */
-void agent_send(struct master_agent *a, json_t *event);
 
 /* authz.c: run_tasks and register_frameworks decisions; why says which rule. */
 bool master_authorize_task(struct master *m, const struct framework *fw, const char *user,
@@ -315,10 +315,10 @@ int master_load_acls(struct master *m, char *err, size_t errlen);
 void scheduler_api_handle(struct http_req *r, void *arg);
 
 /* state_json.c */
-json_t *framework_state_json(const struct framework *fw, bool with_tasks);
-void handle_frameworks(struct http_req *r, void *arg);
-void handle_tasks(struct http_req *r, void *arg);
-json_t *frameworks_json(struct master *m, json_t **completed_out);
+json_t *state_framework_json(const struct framework *fw, bool with_tasks);
+void state_handle_frameworks(struct http_req *r, void *arg);
+void state_handle_tasks(struct http_req *r, void *arg);
+json_t *state_frameworks_json(struct master *m, json_t **completed_out);
 
 /* http_api.c */
 int master_http_start(struct master *m, char *err, size_t errlen);

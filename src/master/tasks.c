@@ -28,22 +28,6 @@
 #include "master/master.h"
 #include "master/task_info.h"
 
-void agent_send(struct master_agent *a, json_t *event)
-{
-	char *payload;
-	if (!event)
-		return;
-	if (a->state != AGENT_CONNECTED || !a->stream) {
-		json_decref(event);
-		return;
-	}
-	payload = json_compact(event);
-	json_decref(event);
-	if (http_stream_send_record(a->stream, payload) < 0)
-		agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
-	free(payload);
-}
-
 static void agent_key(char *buf, size_t size, const struct master_task *t)
 {
 	snprintf(buf, size, "%s/%s", t->fw->id, t->id);
@@ -256,7 +240,7 @@ void tasks_launch(struct framework *fw, struct master_agent *a, const json_t *in
 	t = task_new(fw, a, id, info, &spec.resources, spec.user);
 	task_json = normalized_task(info, &spec.resources);
 	/* "user": the one the master resolved and authorized; the agent runs the task as it. */
-	agent_send(a, json_pack("{s:s, s:{s:O, s:o, s:s}}", "type", "LAUNCH", "launch",
+	master_agent_send(a, json_pack("{s:s, s:{s:O, s:o, s:s}}", "type", "LAUNCH", "launch",
 				"framework_info", fw->info, "task", task_json, "user", spec.user));
 	log_info("master: launching task %s of framework %s on agent %s as user %s", t->id, fw->id,
 		 a->id, t->user);
@@ -268,7 +252,7 @@ void tasks_launch(struct framework *fw, struct master_agent *a, const json_t *in
 static void ack_to_agent(struct master_agent *a, const char *fw_id, const char *task_id,
 			 const char *uuid)
 {
-	agent_send(a, json_pack("{s:s, s:{s:o, s:o, s:s}}", "type", "ACKNOWLEDGE", "acknowledge",
+	master_agent_send(a, json_pack("{s:s, s:{s:o, s:o, s:s}}", "type", "ACKNOWLEDGE", "acknowledge",
 				"framework_id", json_id(fw_id), "task_id", json_id(task_id),
 				"uuid", uuid));
 }
@@ -350,7 +334,7 @@ void tasks_kill(struct framework *fw, const char *task_id, const json_t *kill_po
 		json_object_set(payload, "kill_policy", (json_t *)kill_policy);
 	log_info("master: killing task %s of framework %s on agent %s", task_id, fw->id,
 		 t->agent_id);
-	agent_send(t->agent, json_pack("{s:s, s:o}", "type", "KILL", "kill", payload));
+	master_agent_send(t->agent, json_pack("{s:s, s:o}", "type", "KILL", "kill", payload));
 }
 
 static void reconcile_one(struct framework *fw, struct master_task *t)
@@ -501,7 +485,7 @@ void tasks_framework_removed(struct framework *fw)
 		void *v;
 		map_iter_init(&it, &agents);
 		while (map_iter_next(&it, NULL, &v))
-			agent_send(v, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
+			master_agent_send(v, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
 						"shutdown_framework", "framework_id",
 						json_id(fw->id)));
 	}
@@ -546,7 +530,7 @@ static void adopt_reported(struct master_agent *a, const json_t *item)
 		log_info("master: agent %s still runs task %s of framework %s that was reported %s; "
 			 "killing it",
 			 a->id, task_id, fw->id, mesos_task_state_name(t->state));
-		agent_send(a, json_pack("{s:s, s:{s:o, s:o}}", "type", "KILL", "kill",
+		master_agent_send(a, json_pack("{s:s, s:{s:o, s:o}}", "type", "KILL", "kill",
 					"framework_id", json_id(fw->id), "task_id",
 					json_id(task_id)));
 		return;
@@ -554,7 +538,7 @@ static void adopt_reported(struct master_agent *a, const json_t *item)
 	if (t)
 		return; /* known and consistent */
 	if (fw->state == FW_REMOVED) {
-		agent_send(a, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
+		master_agent_send(a, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
 					"shutdown_framework", "framework_id", json_id(fw->id)));
 		return;
 	}
