@@ -174,15 +174,21 @@ static int parse_container(struct task_spec *s, const json_t *c, struct jerr *er
 	    jget_array(c, "volumes", "container", false, TASK_SPEC_VOLUMES_MAX, &volumes, err) < 0)
 		return -EINVAL;
 	s->container.type = types[type];
-	if (json_array_size(volumes) > 0)
-		return jerr_set(err, "container", "volumes",
-				"volumes are not supported by agora yet (a task has no container "
-				"file system to mount them into); remove them");
 	s->container.has_image = type == 1 || image || docker;
 	if (s->container.has_image)
 		s->container.image = image_name(c, image);
 	if (s->container.image && strlen(s->container.image) > 1024)
 		return jerr_set(err, "container", "image", "name longer than 1024 bytes");
+	if (json_array_size(volumes) > 0)
+		return jerr_set(err, "container", "volumes",
+				"volumes are not supported by agora yet (a task has no container "
+				"file system to mount them into)%s%.256s%s; remove them",
+				s->container.has_image ? ", nor are container images (it asks for '"
+						       : "",
+				s->container.has_image
+					? (s->container.image ? s->container.image : "?")
+					: "",
+				s->container.has_image ? "')" : "");
 	return 0;
 }
 
