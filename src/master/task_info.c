@@ -1,6 +1,7 @@
 /*
  * master/task_info — the master's check of a TaskInfo a framework sends in
- * ACCEPT/LAUNCH, before the master takes it (docs/task-protocol.md): the
+ * ACCEPT/LAUNCH, before the master takes it (docs/task-protocol.md,
+ * docs/mesos-api.md): the
  * one TaskInfo parser (core/task_spec.c) plus what only the master knows —
  * the offer's agent, that the task uses some resources, and that it has a
  * user to run as (core/task_spec.h has the one rule for it). A refusal is
