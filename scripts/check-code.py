@@ -80,6 +80,7 @@ agent/monitor.c                         mon
 agent/spawner.c                         spawner
 agent/status_updates.c                  status
 agent/supervisor.c                      supervisor
+agent/supervisor_proto.c                sup
 agent/tasks.c agent/task_recovery.c     atask atasks
 
 framework/scheduler.c framework/scheduler_json.c   sched

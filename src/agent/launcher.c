@@ -46,7 +46,6 @@
 #include "core/util.h"
 
 #define ENV_FLAG_MAX (1u << 20)
-#define EXIT_STATUS_MAX 4096
 #define NOTIFY_BATCH 1024
 
 /* ---- --executor_environment_variables ---- */
@@ -237,24 +236,28 @@ static char **mesos_vars(const struct agent *a, const struct atask *t)
 	return v;
 }
 
-/* argv of the command: /bin/sh -c value, or arguments (argv[0] included) for execvp. */
-static json_t *build_argv(const struct task_spec *spec, const char **exec_file, bool *path_search)
+/*
+ * argv of the command (malloc'd, launcher_strv_free): sh -c value, or the
+ * arguments (argv[0] included) for execvp of value.
+ */
+static char **build_argv(const struct task_spec *spec, const char **exec_file, bool *path_search)
 {
 	const char *value = spec->command.value ? spec->command.value : "";
-	json_t *argv = json_array();
+	char **argv = xcalloc(spec->command.nargs + 4, sizeof(char *));
+	size_t n = 0;
 
 	if (spec->command.shell) {
-		json_array_append_new(argv, json_string("sh"));
-		json_array_append_new(argv, json_string("-c"));
-		json_array_append_new(argv, json_string(value));
+		argv[n++] = xstrdup("sh");
+		argv[n++] = xstrdup("-c");
+		argv[n++] = xstrdup(value);
 		*exec_file = "/bin/sh";
 		*path_search = false;
 		return argv;
 	}
 	for (size_t i = 0; i < spec->command.nargs; i++)
-		json_array_append_new(argv, json_string(spec->command.args[i]));
-	if (json_array_size(argv) == 0)
-		json_array_append_new(argv, json_string(value));
+		argv[n++] = xstrdup(spec->command.args[i]);
+	if (n == 0)
+		argv[n++] = xstrdup(value);
 	*exec_file = value;
 	*path_search = true;
 	return argv;
@@ -262,27 +265,25 @@ static json_t *build_argv(const struct task_spec *spec, const char **exec_file, 
 
 json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, size_t errlen)
 {
-	char **vars = mesos_vars(a, t), **envp;
-	const char *exec_file = NULL;
-	bool path_search = false;
-	json_t *env, *argv, *spec;
+	char **vars = mesos_vars(a, t);
+	struct launch_spec l;
+	json_t *spec;
 
-	envp = launcher_build_env(a->executor_env, (const char *const *)vars, &t->spec, err,
-				  errlen);
+	memset(&l, 0, sizeof(l));
+	l.envp = launcher_build_env(a->executor_env, (const char *const *)vars, &t->spec, err,
+				    errlen);
 	launcher_strv_free(vars);
-	if (!envp)
+	if (!l.envp)
 		return NULL;
-	env = json_array();
-	for (size_t i = 0; envp[i]; i++)
-		json_array_append_new(env, json_string(envp[i]));
-	launcher_strv_free(envp);
-	argv = build_argv(&t->spec, &exec_file, &path_search);
-	spec = json_pack("{s:s?, s:s, s:s, s:b, s:o, s:o, s:s}", "user",
-			 a->flags.switch_user ? t->user : NULL, "hostname", a->hostname,
-			 "exec_file", exec_file, "path_search", path_search, "argv", argv, "env",
-			 env, "notify", a->notify_name + 1);
-	if (t->spec.command.uris_json)
-		json_object_set(spec, "uris", (json_t *)t->spec.command.uris_json);
+	l.argv = build_argv(&t->spec, &l.exec_file, &l.path_search);
+	l.user = a->flags.switch_user ? t->user : NULL;
+	l.hostname = a->hostname;
+	l.uris = t->spec.command.uris_json;
+	l.notify_name = a->notify_name + 1;
+	l.notify_len = a->notify_name_len - 1;
+	spec = sup_launch_json(&l);
+	launcher_strv_free(l.envp);
+	launcher_strv_free(l.argv);
 	return spec;
 }
 
@@ -303,107 +304,21 @@ int launcher_check(const struct agent *a, const struct atask *t, struct task_out
 	return 0;
 }
 
-/* ---- files ---- */
-
-int launcher_write_file(const char *path, const char *text, bool durable)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(text);
-	int fd, r = 0;
-
-	if (durable)
-		return file_write_atomic(path, text, len, 0600);
-	if (str_printf(tmp, sizeof(tmp), "%s.tmp", path) < 0)
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	while (len > 0 && !r) {
-		ssize_t n = write(fd, text, len);
-		if (n < 0 && errno != EINTR)
-			r = -errno;
-		if (n > 0) {
-			text += n;
-			len -= (size_t)n;
-		}
-	}
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
-}
-
-static int read_small(const char *run_meta, const char *name, char *buf, size_t size)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	if (str_printf(path, sizeof(path), "%s/%s", run_meta, name) < 0)
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return (int)n;
-}
-
-/* Field 22 (start time) of /proc/<pid>/stat; 0 when gone or a zombie. */
-unsigned long long launcher_proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024];
-	const char *p;
-	unsigned long long start = 0;
-	int field = 2;
-
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (read_small(path, "stat", buf, sizeof(buf)) <= 0)
-		return 0;
-	p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0;
-	for (p++; *p && field < 22; p++)
-		if (*p == ' ')
-			field++;
-	if (field == 22 && sscanf(p, "%llu", &start) != 1)
-		return 0;
-	return start;
-}
-
-pid_t launcher_read_task_pid(const struct atask *t)
-{
-	char buf[32];
-	int64_t pid;
-
-	if (read_small(t->run_meta, "pids/task.pid", buf, sizeof(buf)) <= 0)
-		return 0;
-	buf[strcspn(buf, "\n")] = '\0';
-	if (parse_int64(buf, &pid) < 0 || pid <= 1 || pid > INT32_MAX)
-		return 0;
-	return (pid_t)pid;
-}
+/* ---- supervisors ---- */
 
 bool launcher_reattach(struct atask *t)
 {
-	char buf[128];
-	int pid = 0, fd;
 	unsigned long long start = 0;
+	pid_t pid = 0;
+	int fd;
 
-	if (read_small(t->run_meta, "pids/forked.pid", buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%d %llu", &pid, &start) != 2 || pid <= 1 || start == 0)
+	if (sup_read_forked_pid(t->run_meta, &pid, &start) < 0)
 		return false;
 	fd = pidfd_open(pid, 0);
 	if (fd < 0)
 		return false;
 	/* The pidfd pins the process, so this start time is the pinned one's. */
-	if (launcher_proc_start_time(pid) != start) {
+	if (sup_proc_start_time(pid) != start) {
 		close(fd);
 		return false;
 	}
@@ -415,72 +330,6 @@ bool launcher_reattach(struct atask *t)
 }
 
 /* ---- exit reports ---- */
-
-/* The optional "limitation" object: {"resource": "mem"|"disk", "message", "limit_mb"}. */
-static int parse_limitation(const json_t *o, struct exit_report *out)
-{
-	json_t *lim = json_object_get(o, "limitation");
-	const char *resource = NULL, *message = NULL;
-	struct jerr jerr;
-	double mb = 0;
-
-	if (!lim)
-		return 0;
-	if (!json_is_object(lim) ||
-	    jget_str(lim, "resource", NULL, true, sizeof(out->limit_resource) - 1, &resource,
-		     &jerr) < 0 ||
-	    jget_str(lim, "message", NULL, true, sizeof(out->limit_message) - 1, &message,
-		     &jerr) < 0 ||
-	    jget_double(lim, "limit_mb", NULL, false, &mb, &jerr) < 0 ||
-	    (strcmp(resource, "mem") && strcmp(resource, "disk")) || !(mb >= 0))
-		return -EINVAL;
-	str_copy(out->limit_resource, resource, sizeof(out->limit_resource));
-	str_copy(out->limit_message, message, sizeof(out->limit_message));
-	out->limit_mb = mb;
-	return 0;
-}
-
-int launcher_parse_exit(const char *text, size_t len, struct exit_report *out)
-{
-	struct jerr jerr;
-	json_t *o = json_parse_bounded(text, len, EXIT_STATUS_MAX, "exit_status", &jerr);
-	int64_t status = 0, pid = 0;
-	const char *error = NULL;
-	bool started = false;
-	int r = -EINVAL;
-
-	memset(out, 0, sizeof(*out));
-	if (!o || !json_is_object(o))
-		goto out;
-	if (jget_int64(o, "status", NULL, false, &status, &jerr) < 0 ||
-	    jget_str(o, "error", NULL, false, sizeof(out->error) - 1, &error, &jerr) < 0 ||
-	    jget_int64(o, "pid", NULL, false, &pid, &jerr) < 0 ||
-	    jget_bool(o, "started", NULL, false, &started, &jerr) < 0)
-		goto out;
-	if ((!error && !json_object_get(o, "status")) || status < 0 || status > 0xffff ||
-	    pid < 0 || pid > INT32_MAX || parse_limitation(o, out) < 0)
-		goto out;
-	out->have = true;
-	out->started = started;
-	out->wait_status = (int)status;
-	out->task_pid = (pid_t)pid;
-	str_copy(out->error, error ? error : "", sizeof(out->error));
-	r = 0;
-out:
-	json_decref(o);
-	return r;
-}
-
-void launcher_read_exit(const char *run_meta, struct exit_report *out)
-{
-	char buf[EXIT_STATUS_MAX + 1];
-	int n = read_small(run_meta, "exit_status", buf, sizeof(buf));
-
-	memset(out, 0, sizeof(*out));
-	if (n > 0 && launcher_parse_exit(buf, (size_t)n, out) < 0)
-		log_warnx("agent: %s/exit_status is malformed; treating the task as lost",
-			  run_meta);
-}
 
 void launcher_exit_outcome(const struct exit_report *e, bool killed,
 			   const struct task_outcome *kill_why, struct task_outcome *out)
@@ -549,45 +398,22 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	for (int i = 0; i < NOTIFY_BATCH; i++) {
-		union {
-			struct supervisor_msg started;
-			struct supervisor_usage usage;
-		} msg;
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(struct ucred))];
-		} control;
-		struct iovec iov = { &msg, sizeof(msg) };
-		bool is_usage;
-		struct msghdr mh;
-		struct cmsghdr *c;
-		struct ucred *cred = NULL;
+		char buf[64];
+		struct sup_datagram d;
+		struct ucred cred;
 		struct atask *t;
-		ssize_t n;
+		ssize_t n = fd_recv_msg(fd, buf, sizeof(buf), NULL, &cred);
 
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = control.buf;
-		mh.msg_controllen = sizeof(control.buf);
-		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
 			return;
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
-				cred = (struct ucred *)CMSG_DATA(c);
-		is_usage = n == (ssize_t)sizeof(msg.usage) && msg.usage.magic == SUPERVISOR_USAGE_MAGIC;
-		if (!cred || cred->uid != geteuid() ||
-		    (!is_usage && (n != (ssize_t)sizeof(msg.started) ||
-				   msg.started.magic != SUPERVISOR_MSG_MAGIC)))
+		if (!cred.pid || cred.uid != geteuid() ||
+		    sup_datagram_parse(buf, (size_t)n, &d) < 0)
 			continue;
-		t = atasks_find_by_supervisor(a, cred->pid);
-		if (t && is_usage)
-			ctz_on_usage(t, msg.usage.disk_used_bytes);
+		t = atasks_find_by_supervisor(a, cred.pid);
+		if (t && d.kind == SUP_DGRAM_USAGE)
+			ctz_on_usage(t, d.disk_used_bytes);
 		else if (t)
-			atask_on_started(t, msg.started.task_pid);
+			atask_on_started(t, d.task_pid);
 	}
 }
 

@@ -48,6 +48,7 @@
 #include "agent/launcher.h"
 #include "agent/spawner.h"
 #include "agent/status_updates.h"
+#include "agent/supervisor_proto.h"
 #include "agent/tasks.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -296,7 +297,9 @@ void atask_on_supervisor_exit(struct atask *t)
 	supervisor_forget(t);
 	if (mesos_task_state_terminal(t->state))
 		return;
-	launcher_read_exit(t->run_meta, &rep);
+	if (sup_read_exit(t->run_meta, &rep) < 0)
+		log_warnx("agent: %s/exit_status is malformed; treating the task as lost",
+			  t->run_meta);
 	if (rep.started && t->state == TASK_STARTING)
 		atask_on_started(t, rep.task_pid);
 	launcher_exit_outcome(&rep, t->kill_requested, t->kill_outcome_set ? &t->kill_outcome : NULL,
@@ -401,28 +404,35 @@ static int task_paths(struct atask *t, const char *agent_id)
 	return t->sandbox && t->run_meta && t->task_meta ? 0 : -ENAMETOOLONG;
 }
 
-/* The task.info object (without "launch"), new reference. */
-static json_t *info_json(const struct atask *t)
+/* The task.info object (supervisor_proto.h) with launch (stolen, may be NULL). */
+static json_t *info_json(const struct atask *t, json_t *launch)
 {
-	return json_pack("{s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:f}", "task", t->spec.json,
-			 "framework_info", t->framework_info, "user", t->user, "sandbox",
-			 t->sandbox, "run_meta", t->run_meta, "container_id", t->container_id,
-			 "agent_id", t->agent->id, "kill_grace", t->kill_grace);
+	struct sup_checkpoint c = {
+		.task = t->spec.json,
+		.framework_info = t->framework_info,
+		.user = t->user,
+		.sandbox = t->sandbox,
+		.run_meta = t->run_meta,
+		.container_id = t->container_id,
+		.agent_id = t->agent->id,
+		.kill_grace = t->kill_grace,
+	};
+	return sup_checkpoint_json(&c, launch);
 }
 
 /* Writes task.info from the loop: only for launches the agent refuses itself. */
 static void checkpoint_refused(struct atask *t)
 {
 	char path[PATH_MAX];
-	json_t *info = info_json(t);
+	json_t *info = info_json(t, NULL);
 	char *text = json_compact(info);
-	int r = spawner_mkdirs(t->task_meta, 0700);
+	int r = mkdir_p(t->task_meta, 0700);
 
 	json_decref(info);
 	if (r == 0)
 		r = str_printf(path, sizeof(path), "%s/task.info", t->task_meta);
 	if (r == 0)
-		r = launcher_write_file(path, text, false);
+		r = file_replace(path, text, strlen(text), 0600);
 	if (r < 0)
 		log_warnx("agent: cannot checkpoint task %s in %s: %s", t->task_id, t->task_meta,
 			  strerror(-r));
@@ -463,8 +473,7 @@ static void launch(struct atask *t)
 	}
 	if (container)
 		json_object_set_new(spec, "container", container);
-	info = info_json(t);
-	json_object_set_new(info, "launch", spec);
+	info = info_json(t, spec);
 	text = json_compact(info);
 	json_decref(info);
 	log_info("agent: launching task %s of framework %s as user '%s' in %s", t->task_id,
@@ -494,7 +503,7 @@ void atask_on_spawned(struct atask *t, pid_t pid, int pidfd, const char *why)
 	 * be preempted before it answers); then it named an unknown pid and was
 	 * dropped. task.pid is written before the datagram is sent, so it tells.
 	 */
-	started = launcher_read_task_pid(t);
+	started = sup_read_task_pid(t->run_meta);
 	if (started > 0)
 		atask_on_started(t, started);
 	if (t->kill_requested)

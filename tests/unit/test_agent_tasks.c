@@ -194,7 +194,7 @@ static void check_outcome(const char *json, bool killed, enum mesos_task_state s
 	struct exit_report e;
 	struct task_outcome o;
 
-	assert_int_equal(launcher_parse_exit(json, strlen(json), &e), 0);
+	assert_int_equal(sup_parse_exit(json, strlen(json), &e), 0);
 	launcher_exit_outcome(&e, killed, NULL, &o);
 	assert_int_equal(o.state, state);
 	assert_int_equal(o.source, source);
@@ -257,7 +257,7 @@ static void test_exit_status_to_task_status(void **state)
 		       "\"disk\",\"message\":\"Disk usage (5MB) exceeds quota (1MB)\","
 		       "\"limit_mb\":1}}",
 		 sizeof(text));
-	assert_int_equal(launcher_parse_exit(text, strlen(text), &e), 0);
+	assert_int_equal(sup_parse_exit(text, strlen(text), &e), 0);
 	launcher_exit_outcome(&e, false, NULL, &o);
 	assert_string_equal(o.reason, "REASON_CONTAINER_LIMITATION_DISK");
 	assert_string_equal(o.limit_resource, "disk");
@@ -268,16 +268,16 @@ static void test_exit_status_to_task_status(void **state)
 	assert_null(o.limit_resource);
 
 	/* strict parser */
-	assert_int_equal(launcher_parse_exit("{\"status\":0,\"limitation\":{\"resource\":\"cpu\","
+	assert_int_equal(sup_parse_exit("{\"status\":0,\"limitation\":{\"resource\":\"cpu\","
 					     "\"message\":\"x\"}}",
 					     58, &e),
 			 -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"status\":0,\"limitation\":[]}", 28, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("[]", 2, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"pid\":1}", 9, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"status\":70000}", 16, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"status\":\"x\"}", 14, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"status\":0", 11, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"status\":0,\"limitation\":[]}", 28, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("[]", 2, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"pid\":1}", 9, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"status\":70000}", 16, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"status\":\"x\"}", 14, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"status\":0", 11, &e), -EINVAL);
 }
 
 static const char *env_get(char **env, const char *name)
