@@ -378,9 +378,11 @@ def cluster():
 def _reap_tmp_path(request):
     """Tests that start agora under pytest's tmp_path (agora up, config checks) leave
     nothing running there either."""
+    # asked for here, so it is torn down after this fixture
+    path = str(request.getfixturevalue("tmp_path")) if "tmp_path" in request.fixturenames else None
     yield
-    if "tmp_path" in request.fixturenames:
-        reap_under(str(request.getfixturevalue("tmp_path")))
+    if path:
+        reap_under(path)
 
 
 # ---- master + agent + a subscribed scheduler ----
