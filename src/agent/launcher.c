@@ -288,6 +288,27 @@ static json_t *build_argv(const json_t *command, const char **exec_file, bool *p
 	return argv;
 }
 
+/*
+ * What the task's URIs may write into its sandbox in all: its disk resource,
+ * at most --fetcher_max_size (which alone bounds a task without disk).
+ */
+static void fetch_limit_json(const struct agent *a, const struct atask *t, json_t *spec)
+{
+	double disk_mb = json_number_value(json_object_get(t->resources_summary, "disk"));
+	uint64_t flag = a->flags.fetcher_max_size, bytes = flag;
+	char what[128];
+
+	if (disk_mb > 0 && disk_mb * 1048576.0 < (double)flag) {
+		bytes = (uint64_t)(disk_mb * 1048576.0);
+		snprintf(what, sizeof(what), "its disk resource (%g MB)", disk_mb);
+	} else {
+		snprintf(what, sizeof(what), "the agent's --fetcher_max_size (%llu bytes)",
+			 (unsigned long long)flag);
+	}
+	json_object_set_new(spec, "fetch_limit_bytes", json_integer((json_int_t)bytes));
+	json_object_set_new(spec, "fetch_limit_what", json_string(what));
+}
+
 json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, size_t errlen)
 {
 	const json_t *command = json_object_get(t->task_info, "command");
@@ -310,8 +331,10 @@ json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, si
 			 a->flags.switch_user ? t->user : NULL, "hostname", a->hostname,
 			 "exec_file", exec_file, "path_search", path_search, "argv", argv, "env",
 			 env, "notify", a->notify_name + 1);
-	if (json_array_size(uris) > 0)
+	if (json_array_size(uris) > 0) {
 		json_object_set(spec, "uris", uris);
+		fetch_limit_json(a, t, spec);
+	}
 	return spec;
 }
 

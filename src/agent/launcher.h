@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "agent/fetcher.h"
 #include "agent/tasks.h"
 
 struct cg_system;
@@ -68,6 +69,7 @@ struct launch_spec {
 	bool path_search;      /* execvp(exec_file) rather than execv */
 	char **argv, **envp;   /* NULL-terminated */
 	const json_t *uris;    /* CommandInfo.uris, or NULL */
+	struct fetch_limit fetch_limit; /* what the URIs may write in all (its disk) */
 	const char *notify_name; /* the agent's abstract socket name, without the leading NUL */
 	unsigned notify_len;
 	const json_t *container;       /* the "container" object (containerizer.h), or NULL */

@@ -193,7 +193,7 @@ static void __attribute__((noreturn)) task_main(const struct launch_spec *s, con
 	open_output(errfd, "stdout", STDOUT_FILENO);
 	open_output(errfd, "stderr", STDERR_FILENO);
 	/* "." (the cwd): the sandbox's parents need not be searchable by the task's user. */
-	if (fetch && fetcher_fetch(s->uris, ".", fetch_err, sizeof(fetch_err)) < 0)
+	if (fetch && fetcher_fetch(s->uris, ".", &s->fetch_limit, fetch_err, sizeof(fetch_err)) < 0)
 		task_fail(errfd, STAGE_FETCH, 0, fetch_err);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor)
 		task_fail(errfd, STAGE_ORPHANED, 0, NULL);
@@ -598,6 +598,8 @@ void supervisor_run(json_t *info, const struct cg_system *cg)
 	s.argv = strv_of(json_object_get(l, "argv"));
 	s.envp = strv_of(json_object_get(l, "env"));
 	s.uris = json_object_get(l, "uris");
+	s.fetch_limit.bytes = (uint64_t)json_integer_value(json_object_get(l, "fetch_limit_bytes"));
+	s.fetch_limit.what = json_string_value(json_object_get(l, "fetch_limit_what"));
 	s.notify_name = json_string_value(json_object_get(l, "notify"));
 	s.notify_len = s.notify_name ? (unsigned)strlen(s.notify_name) : 0;
 	s.container = json_object_get(l, "container");
