@@ -192,7 +192,8 @@ static int name_arg(const struct job_cli *c, int i, char *buf, size_t size)
 		return -EINVAL;
 	}
 	if (!job_name_valid(c->pos[i])) {
-		fail("'%s' is not a job name (letters, digits, '_', '.', '-')", c->pos[i]);
+		fail("'%s' is not a job name (letters, digits, '_', '.', '-'; not '.' or '..')",
+		     c->pos[i]);
 		return -EINVAL;
 	}
 	str_copy(buf, c->pos[i], size); /* [\w.-]+ needs no percent-encoding */
