@@ -49,6 +49,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/mesos.h"
 #include "core/store.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -363,8 +364,8 @@ static int save_job(struct jobsvc *s, struct job_entry *e, struct job *job)
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.job = job;
 	tmp.edges = e ? kept_edges(e, job) : json_object();
-	store_flush(s); /* an open batch of run updates commits first */
-	r = store_put_job(s, &tmp);
+	jstore_flush(s); /* an open batch of run updates commits first */
+	r = jstore_put_job(s, &tmp);
 	json_decref(tmp.edges);
 	if (r < 0) {
 		log_error("jobs: cannot store job %s; the request is refused", job->name);
@@ -447,12 +448,12 @@ static void h_delete(struct api_call *c)
 	if (!e)
 		return;
 	str_copy(name, e->job->name, sizeof(name));
-	store_flush(s);
+	jstore_flush(s);
 	if (store_begin(s->db) < 0) {
 		reply_error(c->r, 500, "cannot delete job %s: the store is unavailable", name);
 		return;
 	}
-	if (store_delete_job(s, name) < 0) {
+	if (jstore_delete_job(s, name) < 0) {
 		store_rollback(s->db);
 		reply_error(c->r, 500, "cannot delete job %s from the store", name);
 		return;
@@ -489,7 +490,7 @@ static void h_success(struct api_call *c)
 	if (!e)
 		return;
 	engine_mark_success(c->s, e);
-	if (store_flush(c->s) < 0) { /* the engine batches its writes; 200 means stored */
+	if (jstore_flush(c->s) < 0) { /* the engine batches its writes; 200 means stored */
 		reply_error(c->r, 500, "cannot store job %s", e->job->name);
 		return;
 	}
@@ -564,7 +565,7 @@ static double quantile(const double *v, size_t n, double q)
 static bool run_succeeded(const json_t *run)
 {
 	const char *state = json_string_value(json_object_get(run, "state"));
-	return state && !strcmp(state, "TASK_FINISHED");
+	return mesos_task_state_parse(state) == TASK_FINISHED;
 }
 
 /* Histogram of successful run times in ms (Chronos' JobMetrics histogram). */
@@ -615,12 +616,14 @@ static void stat_time(const json_t *v, char *buf, size_t size)
 
 static const char *stat_status(const char *state)
 {
+	int s;
+
 	if (!state || !*state)
 		return "Idle";
-	if (!strcmp(state, "TASK_FINISHED"))
+	s = mesos_task_state_parse(state);
+	if (s == TASK_FINISHED)
 		return "Success";
-	if (!strcmp(state, "TASK_STAGING") || !strcmp(state, "TASK_STARTING") ||
-	    !strcmp(state, "TASK_RUNNING") || !strcmp(state, "TASK_KILLING"))
+	if (s >= 0 && mesos_task_state_live((enum mesos_task_state)s))
 		return "Running";
 	return "Fail";
 }
@@ -657,7 +660,7 @@ static void h_stat(struct api_call *c)
 
 	if (!e)
 		return;
-	runs = store_runs_json(c->s, e->job->name, API_STAT_RUNS);
+	runs = jstore_runs_json(c->s, e->job->name, API_STAT_RUNS);
 	history = json_array();
 	json_array_foreach(runs, i, run) {
 		if (i >= API_STAT_HISTORY)
@@ -695,7 +698,7 @@ static void h_stats(struct api_call *c)
 	v = graph_sorted_entries(c->s, &n);
 	rows = xcalloc(n + 1, sizeof(*rows));
 	for (i = 0; i < n; i++) {
-		json_t *runs = store_runs_json(c->s, v[i]->job->name, API_STAT_RUNS);
+		json_t *runs = jstore_runs_json(c->s, v[i]->job->name, API_STAT_RUNS);
 		json_t *h = histogram_json(runs);
 		if (json_integer_value(json_object_get(h, "count")) > 0)
 			rows[found++] = json_pack(
@@ -783,7 +786,7 @@ static void h_runs(struct api_call *c)
 	if (!e || query_int(c->r, "limit", 1, API_RUNS_MAX, &limit) < 0)
 		return;
 	reply_json(c->r, 200, json_pack("{s:o}", "runs",
-					 store_runs_json(c->s, e->job->name, (int)limit)));
+					 jstore_runs_json(c->s, e->job->name, (int)limit)));
 }
 
 struct log_req {
@@ -906,7 +909,7 @@ static void h_logs(struct api_call *c)
 	if (query_int(c->r, "offset", 0, INT64_MAX / 2, &offset) < 0 ||
 	    query_int(c->r, "run", 1, INT64_MAX, &run_id) < 0)
 		return;
-	run = store_run_json(c->s, e->job->name, run_id);
+	run = jstore_run_json(c->s, e->job->name, run_id);
 	if (!run) {
 		if (run_id < 0)
 			reply_error(c->r, 404, "job %s has not run yet", e->job->name);
@@ -1120,7 +1123,7 @@ static const struct http_route core_routes[] = {
 	{ 0, "/", api_dispatch, NULL, HTTP_PREFIX },
 };
 
-int api_start(struct jobsvc *s, char *err, size_t errlen)
+int jobs_api_start(struct jobsvc *s, char *err, size_t errlen)
 {
 	const char *addr = s->flags.http_address ? s->flags.http_address : "0.0.0.0";
 	int port;
