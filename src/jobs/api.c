@@ -1,5 +1,5 @@
 /*
- * jobs/api — the Chronos REST API of `agora jobs` (spec PART A), served
+ * jobs/api — the Chronos REST API of `agora jobs` (docs/chronos-api.md), served
  * under /v1/scheduler (3.x) and /scheduler (2.x), plus /ping, /metrics,
  * /leader and agora's own run history and log endpoints.
  *
@@ -208,7 +208,7 @@ static bool icontains(const char *haystack, const char *needle)
 }
 
 /*
- * A2 row 2, with Chronos' quirk: `any` only rescues a job that `name` or
+ * GET /jobs/search, with Chronos' quirk: `any` only rescues a job that `name` or
  * `command` rejected, so with `any` alone every job matches.
  */
 static bool search_match(const struct job *job, const char *name, const char *command,
@@ -263,17 +263,18 @@ static json_t *parents_json(const struct job *job)
 	return arr;
 }
 
-/* A2 row 3, plus agora's pendingReason ("" when nothing holds the job back). */
+/* GET /jobs/summary, plus agora's pendingReason ("" only while the job runs). */
 static void h_summary(struct api_call *c)
 {
 	size_t n;
 	struct job_entry **v = graph_sorted_entries(c->s, &n);
 	json_t *jobs = json_array();
-	char state[64];
+	char state[64], reason[sizeof(v[0]->pending_reason)];
 
 	for (size_t i = 0; i < n; i++) {
 		const struct job *job = v[i]->job;
 		engine_job_state(v[i], state, sizeof(state));
+		engine_pending_reason(v[i], reason, sizeof(reason));
 		json_array_append_new(
 			jobs, json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:s}", "name", job->name,
 					"status", engine_job_status(v[i]), "state", state,
@@ -281,7 +282,7 @@ static void h_summary(struct api_call *c)
 					job->kind == JOB_SCHEDULED && job->schedule ? job->schedule
 										    : "",
 					"parents", parents_json(job), "disabled", job->disabled,
-					"pendingReason", v[i]->pending_reason));
+					"pendingReason", reason));
 	}
 	free(v);
 	reply_json(c->r, 200, json_pack("{s:o}", "jobs", jobs));
@@ -294,7 +295,7 @@ static void h_get_job(struct api_call *c)
 		reply_json(c->r, 200, engine_job_json(e, false));
 }
 
-/* ---- create / replace (A3) ---- */
+/* ---- create / replace (docs/chronos-api.md, "Creating and replacing a job") ---- */
 
 static int check_dependent(struct jobsvc *s, const struct job *job, char *err, size_t errlen)
 {
@@ -326,7 +327,7 @@ static int check_dependent(struct jobsvc *s, const struct job *job, char *err, s
 }
 
 /*
- * What A3 checks beyond job_parse (which already did the name, uris vs
+ * What creating a job checks beyond job_parse (which already did the name, uris vs
  * fetch and every field). The job's kind decides, not the endpoint: the
  * body is type-sniffed (parents → dependent) whichever endpoint it came to.
  */
@@ -432,7 +433,8 @@ static void h_run(struct api_call *c)
 }
 
 /*
- * A2 row 8: delete, re-parent the children (A7), kill its tasks. The
+ * DELETE /job/{name}: delete, re-parent the children ("Dependent jobs" in
+ * docs/chronos-api.md), kill its tasks. The
  * deletion and the children's new documents commit in one transaction,
  * so a crash never leaves a child pointing at a deleted parent. If the
  * commit itself fails the store is unchanged but the children may already
@@ -498,7 +500,7 @@ static void h_success(struct api_call *c)
 	reply_text(c->r, 200, text);
 }
 
-/* A2 row 15: validated like Chronos; the counts are not kept (no Cassandra). */
+/* POST /job/{name}/task/{id}/progress: validated like Chronos; the counts are not kept (no Cassandra). */
 static void h_progress(struct api_call *c)
 {
 	struct job_entry *e = job_or_400(c, c->arg[0]);
@@ -536,7 +538,7 @@ static void h_progress(struct api_call *c)
 	json_decref(doc);
 }
 
-/* ---- statistics (A2.1, row 12) ---- */
+/* ---- statistics: GET /job/stat/{name}, GET /stats/{percentile} ---- */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -679,7 +681,7 @@ static int by_time_desc(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
-/* A2 row 12: jobs that have run successfully, by that percentile, slowest first. */
+/* GET /stats/{percentile}: jobs that have run successfully, by that percentile, slowest first. */
 static void h_stats(struct api_call *c)
 {
 	static const char *const known[] = { "99thPercentile", "98thPercentile", "95thPercentile",

@@ -10,17 +10,22 @@
  *     is queued, REVIVE (once per loop turn) when something is;
  *   - runs in flight (task id → struct run) and their status updates:
  *     success and failure counters, retries after --failure_retry,
- *     disabling R1 jobs after success, dependency edges (A7), history
+ *     disabling R1 jobs after success, dependency edges, history
  *     rows in the store;
  *   - pendingReason: one sentence per job saying why it is not running
  *     (no offer fits and what the largest offer had, refused by the
- *     master's ACL, agent lost, disabled, still running).
+ *     master's ACL, agent lost, disabled, still running). Every answer
+ *     about a job carries it (engine_pending_reason): what an event left
+ *     in entry->pending_reason, else what the job waits for right now
+ *     (its parents, its next due time), "" only while it runs.
  *
  * Invariants:
  *  1. A job has at most one queued run (entry->queued) and at most one
  *     pending retry (entry->retry_timer armed).
  *  2. The stored schedule advances when a run is launched (not queued),
- *     never for a retry of the same occurrence (Chronos 3, A5 step 3).
+ *     never for a retry of the same occurrence (Chronos 3; "Advancing at
+ *     launch" in docs/chronos-api.md, which also has the retry and
+ *     dependency rules this file keeps).
  *  3. Every change to a job's document is stored before the loop moves
  *     on; the API replies only after that (durable before acknowledged).
  */
@@ -101,8 +106,10 @@ int engine_parse_schedule(struct jobsvc *s, const struct job *job, struct schedu
  * Timers run on the monotonic (coarse) clock and schedules on the wall
  * clock, so a timer may fire a few milliseconds before its occurrence.
  * Sleeping again for those few milliseconds has been seen to cost ~100 ms
- * under load; within EARLY_SLACK_MS the run is queued at once, stamped with
- * the occurrence's time.
+ * under load; within EARLY_SLACK_MS the run is queued at once. Either way
+ * the run is stamped with its occurrence's time (the schedule's start), as
+ * Chronos names a task after the time it was due, however late it fired:
+ * the runs of one schedule are exactly one period apart.
  */
 #define EARLY_SLACK_MS 10
 
@@ -115,10 +122,9 @@ static void on_due(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (e->job->disabled || !e->sched_ok)
 		return;
-	if (schedule_is_due(&e->sched, now))
-		enqueue(s, e, NULL, now, 0, false);
-	else if (schedule_next_due(&e->sched, &due) && due - now <= EARLY_SLACK_MS)
-		enqueue(s, e, NULL, due, 0, false);
+	if (schedule_is_due(&e->sched, now) ||
+	    (schedule_next_due(&e->sched, &due) && due - now <= EARLY_SLACK_MS))
+		enqueue(s, e, NULL, e->sched.start_ms, 0, false);
 	else
 		entry_arm(e); /* woke early (clock change): sleep again */
 }
@@ -639,7 +645,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	e->retry_args = NULL;
 }
 
-/* A6: retry when attempts are left and the last final outcome was not an error. */
+/* Retry when attempts are left and the last final outcome was not an error. */
 static bool retry(struct jobsvc *s, struct job_entry *e, const struct run *r, const char *args)
 {
 	struct timeval tv;
@@ -662,7 +668,27 @@ static bool retry(struct jobsvc *s, struct job_entry *e, const struct run *r, co
 	return true;
 }
 
-/* A7: each parent→child edge counts the parent's successes since the child started. */
+/* The parents of a dependent job with the fewest successes since it last started. */
+static void parents_behind(const struct job_entry *c, char *out, size_t size)
+{
+	json_int_t min = -1;
+
+	out[0] = '\0';
+	for (size_t p = 0; p < c->job->parents.n; p++) {
+		json_int_t v = json_integer_value(json_object_get(c->edges, c->job->parents.v[p]));
+		if (min < 0 || v < min)
+			min = v;
+	}
+	for (size_t p = 0; p < c->job->parents.n; p++) {
+		if (json_integer_value(json_object_get(c->edges, c->job->parents.v[p])) != min)
+			continue;
+		if (out[0])
+			str_append(out, ", ", size);
+		str_append(out, c->job->parents.v[p], size);
+	}
+}
+
+/* Each parent→child edge counts the parent's successes since the child started. */
 static void fire_children(struct jobsvc *s, struct job_entry *parent)
 {
 	struct job_entry *kids[256];
@@ -682,10 +708,13 @@ static void fire_children(struct jobsvc *s, struct job_entry *parent)
 				min = v;
 		}
 		persist(s, c);
-		if (mine == min)
+		if (mine == min) {
 			enqueue(s, c, NULL, now_ms(), 0, false);
-		else
-			set_reason(c, "waiting for the other parents to succeed");
+		} else {
+			char names[512];
+			parents_behind(c, names, sizeof(names));
+			set_reason(c, "waiting for the other parents to succeed: %s", names);
+		}
 	}
 }
 
@@ -747,7 +776,7 @@ static void on_update(struct sched *fw, const struct mesos_task_status *st, void
 	if (!terminal) {
 		if (st->state == TASK_RUNNING) {
 			if (e && json_object_size(e->edges)) {
-				json_object_clear(e->edges); /* A7: the child started */
+				json_object_clear(e->edges); /* the child started: counts restart */
 				persist(s, e);
 			}
 		}
@@ -1035,10 +1064,41 @@ const char *engine_job_status(const struct job_entry *e)
 	return strcmp(ok, bad) >= 0 ? "success" : "failure";
 }
 
+void engine_pending_reason(const struct job_entry *e, char *buf, size_t size)
+{
+	char when[SCHEDULE_TIME_MAX], names[512];
+	int64_t due;
+
+	if (e->pending_reason[0]) {
+		str_copy(buf, e->pending_reason, size);
+	} else if (e->running > 0) {
+		str_copy(buf, "", size); /* not waiting */
+	} else if (e->job->disabled) {
+		str_copy(buf, "disabled", size);
+	} else if (e->queued) {
+		str_copy(buf, "queued: waiting for an offer from the master", size);
+	} else if (event_pending(e->retry_timer, EV_TIMEOUT, NULL)) {
+		snprintf(buf, size, "the last run failed; attempt %u starts after --failure_retry",
+			 e->retry_attempt);
+	} else if (e->job->kind == JOB_DEPENDENT) {
+		parents_behind(e, names, sizeof(names));
+		snprintf(buf, size, "waiting for its parents to succeed: %s", names);
+	} else if (!e->sched_ok) {
+		str_copy(buf, "its schedule cannot be used; replace the job", size);
+	} else if (schedule_next_due(&e->sched, &due) &&
+		   schedule_time_format(due, when, sizeof(when)) == 0) {
+		snprintf(buf, size, "waiting for its next scheduled run at %s", when);
+	} else {
+		str_copy(buf, "its schedule has no further runs", size);
+	}
+}
+
 json_t *engine_job_json(const struct job_entry *e, bool listing)
 {
 	json_t *o = listing ? job_to_listing_json(e->job) : job_to_json(e->job);
-	if (e->pending_reason[0])
-		json_object_set_new(o, "pendingReason", json_string(e->pending_reason));
+	char reason[sizeof(e->pending_reason)];
+
+	engine_pending_reason(e, reason, sizeof(reason));
+	json_object_set_new(o, "pendingReason", json_string(reason));
 	return o;
 }

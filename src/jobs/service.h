@@ -196,7 +196,12 @@ void engine_mark_success(struct jobsvc *s, struct job_entry *e);
 void engine_job_state(const struct job_entry *e, char *buf, size_t size);
 /* "success", "failure", "fresh" */
 const char *engine_job_status(const struct job_entry *e);
-/* The job's Chronos JSON plus agora's "pendingReason" and "state". */
+/*
+ * Why the job is not running, in one sentence ("" only while it runs): the
+ * last event's reason, else what it waits for (parents, next due time).
+ */
+void engine_pending_reason(const struct job_entry *e, char *buf, size_t size);
+/* The job's Chronos JSON plus agora's "pendingReason" (always) and "state". */
 json_t *engine_job_json(const struct job_entry *e, bool listing);
 /* Parses and validates a schedule for a job; err for a 400. */
 int engine_parse_schedule(struct jobsvc *s, const struct job *job, struct schedule *out,
