@@ -9,6 +9,7 @@
  *   checkpoint.c   <work_dir>/meta: the agent id and what it registered with
  *   master_link.c  registration with the master: challenge, subscribe stream,
  *                  pings, back-off, events
+ *   master_events.c the master's events, parsed into C types (master_events.h)
  *   http_api.c     route table and /state, /health, /flags, /metrics
  *   files_api.c    the Files API over the task sandboxes (files_api.h)
  *   tasks.c        the task table, task state machine, LAUNCH/KILL/ACKNOWLEDGE

@@ -160,7 +160,7 @@ char **launcher_build_env(const json_t *executor_env, const char *const *mesos_v
 
 	json_object_foreach((json_t *)executor_env, key, value)
 		r = r ? r : strv_setenv(&sv, key, strlen(key), json_string_value(value));
-	if (!r && !json_object_get(executor_env, "PATH"))
+	if (!r && !jget(executor_env, "PATH"))
 		r = strv_setenv(&sv, "PATH", 4, LAUNCHER_DEFAULT_PATH);
 	for (size_t i = 0; !r && mesos_vars && mesos_vars[i]; i++) {
 		const char *eq = strchr(mesos_vars[i], '=');
@@ -191,16 +191,17 @@ static char *env_pair(const char *name, const char *value)
 /* The role the task's resources are allocated to (MESOS_ALLOCATION_ROLE). */
 static const char *allocation_role(const struct atask *t)
 {
-	json_t *roles;
-	const char *role = t->spec.allocation_role;
+	struct mesos_framework_info fi;
+	struct jerr err;
 
-	if (role)
-		return role;
-	roles = json_object_get(t->framework_info, "roles");
-	if (json_array_size(roles) > 0 && json_is_string(json_array_get(roles, 0)))
-		return json_string_value(json_array_get(roles, 0));
-	role = json_string_value(json_object_get(t->framework_info, "role"));
-	return role ? role : "*";
+	if (t->spec.allocation_role)
+		return t->spec.allocation_role;
+	if (mesos_framework_info_parse(t->framework_info, &fi, &err) < 0)
+		return "*";
+	/* a MULTI_ROLE framework's first role before the deprecated "role" */
+	if (json_array_size(fi.roles) > 0)
+		return json_string_value(json_array_get(fi.roles, 0));
+	return fi.role;
 }
 
 /* The variables Mesos gives every executor, plus MESOS_TASK_ID (docs/mesos-api.md). */
