@@ -414,6 +414,52 @@ static void test_what_the_agent_refuses_to_run(void **state)
 	assert_int_equal(check(f, "{\"command\":{\"value\":\"true\"}}", "", &o), 0);
 }
 
+/* The container object: what containerizer.c writes, container.c reads back the same. */
+static void test_container_object_round_trip(void **state)
+{
+	struct sup_container in, *out = calloc(1, sizeof(*out));
+	char why[256];
+	json_t *j;
+	(void)state;
+
+	memset(&in, 0, sizeof(in));
+	in.cgroup = "c-1";
+	in.cpus = 0.5;
+	in.cfs = true;
+	in.mem_bytes = 32u << 20;
+	in.mem_watch = true;
+	in.private_dev = true;
+	in.dev_dir = "/dev";
+	in.devices[0] = (struct sup_device){ 'c', 195, 1, "/dev/nvidia1" };
+	in.ndevices = 1;
+	in.gpus[0] = 1;
+	in.ngpus = 1;
+	in.disk_watch = 2;
+	in.disk_limit_bytes = 1 << 20;
+	j = sup_container_json(&in);
+	assert_int_equal(sup_container_parse(j, out, why, sizeof(why)), 0);
+	assert_string_equal(out->cgroup, "c-1");
+	assert_true(out->cpus == 0.5 && out->cfs && out->mem_watch && out->private_dev);
+	assert_int_equal(out->mem_bytes, 32u << 20);
+	assert_int_equal(out->ndevices, 1);
+	assert_int_equal(out->devices[0].minor, 1);
+	assert_string_equal(out->devices[0].path, "/dev/nvidia1");
+	assert_int_equal(out->ngpus, 1);
+	assert_int_equal(out->gpus[0], 1);
+	assert_int_equal(out->disk_limit_bytes, 1 << 20);
+	json_decref(j);
+
+	j = json_loads("{\"gpus\":[-1]}", 0, NULL);
+	assert_int_equal(sup_container_parse(j, out, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "container.gpus[0]"));
+	json_decref(j);
+	j = json_loads("{\"mem_bytes\":\"lots\"}", 0, NULL);
+	assert_int_equal(sup_container_parse(j, out, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "container.mem_bytes"));
+	json_decref(j);
+	free(out);
+}
+
 static int event(const char *text, struct mevent *ev, struct jerr *err)
 {
 	return mevent_parse(text, strlen(text), ev, err);
@@ -484,6 +530,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_master_events),
+		cmocka_unit_test(test_container_object_round_trip),
 		cmocka_unit_test_setup_teardown(test_queue_persists_and_replays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_cuts_a_torn_line_and_names_bad_ones,
 						setup, teardown),
