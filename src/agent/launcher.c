@@ -40,7 +40,6 @@
 #include "agent/agent.h"
 #include "agent/containerizer.h"
 #include "agent/launcher.h"
-#include "agent/tasks.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -312,22 +311,6 @@ json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, si
 	return spec;
 }
 
-/* ---- what this agent can run ---- */
-
-int launcher_check(const struct agent *a, const struct atask *t, struct task_outcome *o)
-{
-	char msg[sizeof(o->message)];
-
-	if (t->spec_error)
-		return atask_refuse(o, "REASON_TASK_INVALID", "%s", t->spec_error);
-	if (task_spec_unsupported(&t->spec, msg, sizeof(msg)))
-		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED", "%s", msg);
-	if (a->flags.switch_user && !t->user[0])
-		return atask_refuse(o, "REASON_TASK_INVALID",
-			      "the task has no user (set FrameworkInfo.user or "
-			      "CommandInfo.user)");
-	return 0;
-}
 
 /* ---- supervisors ---- */
 
@@ -426,7 +409,6 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 		char buf[64];
 		struct sup_datagram d;
 		struct ucred cred;
-		struct atask *t;
 		ssize_t n = fd_recv_msg(fd, buf, sizeof(buf), NULL, &cred);
 
 		if (n < 0)
@@ -434,11 +416,7 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 		if (!cred.pid || cred.uid != geteuid() ||
 		    sup_datagram_parse(buf, (size_t)n, &d) < 0)
 			continue;
-		t = atasks_find_by_supervisor(a, cred.pid);
-		if (t && d.kind == SUP_DGRAM_USAGE)
-			ctz_on_usage(t, d.disk_used_bytes);
-		else if (t)
-			atask_on_started(t, d.task_pid);
+		a->notify_cb(a, cred.pid, &d);
 	}
 }
 
@@ -451,7 +429,7 @@ static unsigned long long hash_text(const char *s)
 	return h;
 }
 
-int launcher_notify_open(struct agent *a, char *err, size_t errlen)
+int launcher_notify_open(struct agent *a, launcher_notify_fn *cb, char *err, size_t errlen)
 {
 	struct sockaddr_un addr;
 	char real[PATH_MAX];
@@ -486,6 +464,7 @@ int launcher_notify_open(struct agent *a, char *err, size_t errlen)
 		return -e;
 	}
 	a->notify_fd = fd;
+	a->notify_cb = cb;
 	a->notify_event = event_new(a->base, fd, EV_READ | EV_PERSIST, on_notify, a);
 	event_add(a->notify_event, NULL);
 	return 0;

@@ -451,6 +451,21 @@ static void checkpoint_refused(struct atask *t)
 
 /* ---- launch ---- */
 
+int atask_check(const struct atask *t, struct task_outcome *o)
+{
+	char msg[sizeof(o->message)];
+
+	if (t->spec_error)
+		return atask_refuse(o, "REASON_TASK_INVALID", "%s", t->spec_error);
+	if (task_spec_unsupported(&t->spec, msg, sizeof(msg)))
+		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED", "%s", msg);
+	if (t->agent->flags.switch_user && !t->user[0])
+		return atask_refuse(o, "REASON_TASK_INVALID",
+				    "the task has no user (set FrameworkInfo.user or "
+				    "CommandInfo.user)");
+	return 0;
+}
+
 static void fail_launch(struct atask *t, const char *reason, const char *message)
 {
 	struct task_outcome o;
@@ -467,7 +482,7 @@ static void launch(struct atask *t)
 	json_t *info, *spec, *container = NULL;
 	char err[768], *text;
 
-	if (launcher_check(a, t, &o) || ctz_prepare(t, &container, &o)) {
+	if (atask_check(t, &o) || ctz_prepare(t, &container, &o)) {
 		log_warnx("agent: refusing task %s of framework %s: %s", t->task_id,
 			  t->framework_id, o.message);
 		checkpoint_refused(t);
@@ -788,6 +803,17 @@ json_t *atasks_state_json(struct agent *a, bool completed)
 
 /* ---- set-up ---- */
 
+/* A supervisor's datagram (launcher.c vouched for its uid; the pid must be ours). */
+static void on_datagram(struct agent *a, pid_t sender, const struct sup_datagram *d)
+{
+	struct atask *t = atasks_find_by_supervisor(a, sender);
+
+	if (t && d->kind == SUP_DGRAM_USAGE)
+		ctz_on_usage(t, d->disk_used_bytes);
+	else if (t)
+		atask_on_started(t, d->task_pid);
+}
+
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -808,9 +834,9 @@ int atasks_init(struct agent *a, char *err, size_t errlen)
 	a->notify_fd = -1;
 	a->spawn_reply_fd = -1;
 	raise_fd_limit();
-	r = launcher_notify_open(a, err, errlen);
+	r = launcher_notify_open(a, on_datagram, err, errlen);
 	if (r == 0)
-		r = spawner_start(a, err, errlen);
+		r = spawner_start(a, atask_on_spawned, err, errlen);
 	if (r < 0)
 		return r;
 	a->sigchld = evsignal_new(a->base, SIGCHLD, on_sigchld, a);

@@ -153,6 +153,12 @@ json_t *atasks_state_json(struct agent *a, bool completed);
 /* Live tasks, for metrics. */
 size_t atasks_count(const struct agent *a);
 
+/*
+ * Decides whether this agent can run t at all. Returns 0, or 1 with o
+ * filled with the TASK_FAILED to report: a TaskInfo that did not parse
+ * (core/task_spec.h), what task_spec_unsupported() names, no user.
+ */
+int atask_check(const struct atask *t, struct task_outcome *o);
 /* Fills o as an agent-made TASK_FAILED with reason and message; returns 1. */
 int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

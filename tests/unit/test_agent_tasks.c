@@ -373,7 +373,7 @@ static int check(struct fixture *f, const char *task_json, const char *user,
 	t->framework_info = json_pack("{s:s}", "user", user);
 	atask_describe(t, ti, NULL);
 	json_decref(ti);
-	r = launcher_check(&f->a, t, o);
+	r = atask_check(t, o);
 	atask_free(t);
 	return r;
 }
