@@ -63,6 +63,7 @@ master/state_json.c                     state
 master/task_info.c                      task_info
 master/tasks.c                          tasks task_free task_set_state task_state
 
+agent/capabilities.c                    caps
 agent/cgroups.c                         cg
 agent/checkpoint.c                      checkpoint
 agent/container.c                       ctr
@@ -77,6 +78,7 @@ agent/isolation.c                       iso
 agent/launcher.c                        launcher
 agent/main.c                            agent_main agent_flag
 agent/master_link.c                     link
+agent/master_events.c                   mevent
 agent/monitor.c                         mon
 agent/spawner.c                         spawner
 agent/status_updates.c                  status
