@@ -362,9 +362,19 @@ int cli_up_main(int argc, char **argv)
 	snprintf(a_creds, sizeof(a_creds), "--credential=%s/agent-credential", u.work_dir);
 	snprintf(a_res, sizeof(a_res), "--resources=%s", u.flags.resources ? u.flags.resources : "");
 	{
+		/*
+		 * Tasks get no_new_privs; under a root agent also an empty
+		 * capability bounding set (docs/isolation.md).
+		 */
+		char *a_iso = geteuid() == 0
+				      ? "--isolation=posix/cpu,posix/mem,linux/capabilities,linux/nnp"
+				      : "--isolation=posix/cpu,posix/mem,linux/nnp";
 		char *argv_agent[] = { "agora", "agent", a_master, a_ip, a_port, a_wd, a_creds,
-				       a_host, "--registration_backoff_factor=200ms",
-				       u.flags.resources ? a_res : NULL, NULL };
+				       a_host, "--registration_backoff_factor=200ms", a_iso,
+				       u.flags.resources ? a_res : NULL, NULL, NULL };
+		if (geteuid() == 0)
+			argv_agent[u.flags.resources ? 11 : 10] =
+				"--bounding_capabilities={\"capabilities\":[]}";
 		u.pids[CHILD_AGENT] = spawn(&u, "agent", argv_agent);
 	}
 	{
