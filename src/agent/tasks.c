@@ -482,7 +482,9 @@ static void launch(struct atask *t)
 	json_t *info, *spec, *container = NULL;
 	char err[768], *text;
 
-	if (atask_check(t, &o) || ctz_prepare(t, &container, &o)) {
+	if (atask_check(t, &o) ||
+	    (ctz_prepare(t, &container, err, sizeof(err)) &&
+	     atask_refuse(&o, "REASON_CONTAINER_LAUNCH_FAILED", "%s", err))) {
 		log_warnx("agent: refusing task %s of framework %s: %s", t->task_id,
 			  t->framework_id, o.message);
 		checkpoint_refused(t);
