@@ -737,10 +737,11 @@ json_t *atasks_subscribe_json(struct agent *a)
 	map_iter_init(&it, &a->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
 		struct atask *t = v;
-		json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O}", "framework_info",
+		/* "user": the one it runs as, so a restarted master shows what runs */
+		json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O, s:s}", "framework_info",
 						     t->framework_info, "task", t->spec.json,
 						     "state", mesos_task_state_name(t->state),
-						     "statuses", t->statuses));
+						     "statuses", t->statuses, "user", t->user));
 	}
 	return arr;
 }
