@@ -48,6 +48,7 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer.h"
+#include "agent/gc.h"
 #include "agent/launcher.h"
 #include "agent/master_events.h"
 #include "agent/spawner.h"
@@ -696,6 +697,7 @@ void atask_complete(struct atask *t)
 	supervisor_forget(t);
 	log_debug("agent: task %s of framework %s complete (%s acknowledged)", t->task_id,
 		  t->framework_id, mesos_task_state_name(t->state));
+	gc_schedule_sandbox(a, t->sandbox); /* removed --gc_delay from now (gc.c) */
 	atask_free(t);
 	if (!fw->active)
 		frameworks_trim(a);
