@@ -78,6 +78,7 @@ agent/isolation.c                       iso
 agent/launcher.c                        launcher
 agent/main.c                            agent_main agent_flag
 agent/master_link.c                     link
+agent/master_events.c                   mevent
 agent/monitor.c                         mon
 agent/spawner.c                         spawner
 agent/status_updates.c                  status
