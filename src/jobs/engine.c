@@ -866,7 +866,14 @@ static void on_subscribed(struct sched *fw, const char *framework_id, bool resub
 	log_info("jobs: %s with the master as framework %s",
 		 resubscribed ? "resubscribed" : "subscribed", framework_id);
 	reconcile_runs(s);
-	if (!s->queued_count && sched_suppress(s->fw, NULL, 0, NULL, NULL) == 0)
+	/*
+	 * The SUBSCRIBE carried only what this process suppressed, so the master's
+	 * view may be stale either way: state it. Runs that came due while we were
+	 * away (or before this subscription) were queued without a REVIVE.
+	 */
+	if (s->queued_count)
+		want_offers(s);
+	else if (sched_suppress(s->fw, NULL, 0, NULL, NULL) == 0)
 		s->suppressed = true;
 }
 
