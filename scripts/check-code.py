@@ -30,6 +30,7 @@ from xml.sax.saxutils import quoteattr, escape
 # gets its own row, and a new name fits a prefix its module already owns.
 PREFIXES = """
 core/acl.c                              acl
+core/attributes.c                       attributes
 core/auth.c                             auth
 core/credentials.c                      cred
 core/daemon.c                           daemon
@@ -96,6 +97,7 @@ jobs/main.c                             jobs_main
 jobs/schedule.c                         schedule
 jobs/store.c                            jstore
 
+cli/cli.c                               cli_fail
 cli/execute.c                           cli_execute
 cli/job.c                               cli_job
 cli/up.c                                cli_up

@@ -24,6 +24,7 @@
 #include "agent/agent.h"
 #include "agent/containerizer.h"
 #include "agent/tasks.h"
+#include "core/attributes.h"
 #include "core/daemon.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -125,52 +126,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("agent: received %s, shutting down (tasks keep running)",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	event_base_loopexit(a->base, NULL);
-}
-
-/*
- * Parses --attributes 'rack:r1;size:3;ports:[1-2];zones:{a,b}' into Mesos
- * Attribute JSON. Bounded: 64 attributes.
- */
-static int parse_attributes(const char *text, json_t **out, char *err, size_t errlen)
-{
-	char *copy = xstrdup(text), *save = NULL, *item;
-	json_t *arr = json_array();
-	int r = 0;
-
-	for (item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
-		char *colon, *name, *value;
-		double d;
-		item = str_trim(item);
-		if (!*item)
-			continue;
-		colon = strchr(item, ':');
-		if (!colon || colon == item || json_array_size(arr) >= 64) {
-			snprintf(err, errlen, "flag --attributes: '%.64s': expected name:value", item);
-			r = -EINVAL;
-			break;
-		}
-		*colon = '\0';
-		name = str_trim(item);
-		value = str_trim(colon + 1);
-		if (strlen(name) > 128 || strlen(value) > 1024) {
-			snprintf(err, errlen, "flag --attributes: '%.64s' is too long", name);
-			r = -EINVAL;
-			break;
-		}
-		if (parse_double(value, &d) == 0)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:{s:f}}", "name", name,
-							     "type", "SCALAR", "scalar", "value", d));
-		else
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:{s:s}}", "name", name,
-							     "type", "TEXT", "text", "value", value));
-	}
-	free(copy);
-	if (r < 0) {
-		json_decref(arr);
-		return r;
-	}
-	*out = arr;
-	return 0;
 }
 
 /* linux/capabilities, linux/nnp and the capability flags (capabilities.h). */
@@ -281,8 +236,9 @@ static int validate_and_load(struct agent *a, char *err, size_t errlen)
 				"--no-authenticate_http_readonly"),
 		       -EINVAL;
 	if (f->attributes) {
-		if (parse_attributes(f->attributes, &a->attributes, err, errlen) < 0)
-			return -EINVAL;
+		char why[256];
+		if (attributes_parse(f->attributes, &a->attributes, why, sizeof(why)) < 0)
+			return snprintf(err, errlen, "flag --attributes: %s", why), -EINVAL;
 	} else {
 		a->attributes = json_array();
 	}
