@@ -73,6 +73,7 @@ agent/detect.c                          detect
 agent/fetch_libs.c                      fetch_libs
 agent/fetcher.c                         fetcher
 agent/files_api.c                       files
+agent/gc.c                              gc
 agent/gpu.c                             gpu
 agent/http_api.c                        agent_http
 agent/isolation.c                       iso

@@ -33,6 +33,8 @@
  *   cgroups.c      cgroup v1/v2 detection and operations (cgroups.h)
  *   gpu.c          NVIDIA GPUs through NVML (gpu.h)
  *   monitor.c      /monitor/statistics and per-task usage
+ *   gc.c           finished sandboxes removed --gc_delay later, sooner when the
+ *                  disk fills (gc.h, docs/sandbox-gc.md)
  * tasks.h declares the task types (struct atask); TaskState is core/mesos.h.
  */
 #ifndef AGORA_AGENT_AGENT_H
@@ -55,6 +57,7 @@
 #include "core/resources.h"
 
 struct atask;
+struct gc;
 struct agent;
 struct sup_datagram;
 
@@ -102,6 +105,7 @@ struct agent_flags {
 	char *docker_store_dir;
 	char *sandbox_directory;
 	double gc_delay;
+	double gc_disk_headroom;
 	char *fetcher_cache_dir;
 	uint64_t fetcher_max_size;
 	char *effective_capabilities;
@@ -191,6 +195,8 @@ struct agent {
 	uint64_t spawn_seq;			  /* last request number */
 	struct atask *spawn_head, *spawn_tail; /* launches awaiting their reply, in order */
 	spawner_done_fn *spawn_done;	       /* who hears the replies (tasks.c) */
+
+	struct gc *gc; /* finished sandboxes waiting for removal (gc.c) */
 };
 
 extern const struct flag_def agent_flag_defs[];

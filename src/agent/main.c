@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/gc.h"
 #include "agent/containerizer.h"
 #include "agent/tasks.h"
 #include "core/attributes.h"
@@ -103,7 +104,10 @@ const struct flag_def agent_flag_defs[] = {
 	{ "sandbox_directory", NULL, FLAG_PATH, F(sandbox_directory), "/mnt/mesos/sandbox",
 	  "Sandbox path inside containers" },
 	{ "gc_delay", NULL, FLAG_DURATION, F(gc_delay), "1weeks",
-	  "Time after which finished sandboxes are removed" },
+	  "How long a finished task's sandbox is kept (less when the disk fills)" },
+	{ "gc_disk_headroom", NULL, FLAG_DOUBLE, F(gc_disk_headroom), "0.1",
+	  "Fraction of the disk kept free: sandboxes older than gc_delay * max(0, 1 - "
+	  "headroom - disk usage) are removed every --disk_watch_interval" },
 	{ "fetcher_cache_dir", NULL, FLAG_PATH, F(fetcher_cache_dir), NULL,
 	  "Accepted for compatibility" },
 	{ "effective_capabilities", NULL, FLAG_JSON, F(effective_capabilities), NULL,
@@ -215,6 +219,12 @@ static int validate_and_load(struct agent *a, char *err, size_t errlen)
 		return snprintf(err, errlen, "flag --recover: expected reconnect or cleanup, got '%s'",
 				f->recover),
 		       -EINVAL;
+	if (!(f->gc_disk_headroom >= 0 && f->gc_disk_headroom <= 1))
+		return snprintf(err, errlen, "flag --gc_disk_headroom: expected a fraction between 0 "
+				"and 1, got %g", f->gc_disk_headroom),
+		       -EINVAL;
+	if (f->gc_delay < 0)
+		return snprintf(err, errlen, "flag --gc_delay: must not be negative"), -EINVAL;
 	if (f->registration_backoff_factor <= 0)
 		f->registration_backoff_factor = 0.01;
 	if (link_parse_master(a, err, errlen) < 0)
@@ -297,6 +307,7 @@ static void agent_free(struct agent *a)
 	http_client_free(a->stream);
 	a->stream = NULL;
 	link_stop(a);
+	gc_free(a);
 	atasks_free(a);
 	/* Run the deferred work (frees, the last group sync) still queued. */
 	if (a->base)
@@ -369,6 +380,10 @@ int agent_main(int argc, char **argv)
 		goto out;
 	}
 	ctz_cleanup_leftovers(&a);
+	if (gc_init(&a, err, sizeof(err)) < 0) {
+		log_error("agent: %s", err);
+		goto out;
+	}
 	a.ctl = http_client_new(a.base, a.master_host, a.master_port, 30);
 	link_init_timers(&a);
 	a.sigint = evsignal_new(a.base, SIGINT, on_signal, &a);

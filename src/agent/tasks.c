@@ -48,6 +48,7 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer.h"
+#include "agent/gc.h"
 #include "agent/launcher.h"
 #include "agent/master_events.h"
 #include "agent/spawner.h"
@@ -482,7 +483,9 @@ static void launch(struct atask *t)
 	json_t *info, *spec, *container = NULL;
 	char err[768], *text;
 
-	if (atask_check(t, &o) || ctz_prepare(t, &container, &o)) {
+	if (atask_check(t, &o) ||
+	    (ctz_prepare(t, &container, err, sizeof(err)) &&
+	     atask_refuse(&o, "REASON_CONTAINER_LAUNCH_FAILED", "%s", err))) {
 		log_warnx("agent: refusing task %s of framework %s: %s", t->task_id,
 			  t->framework_id, o.message);
 		checkpoint_refused(t);
@@ -694,6 +697,7 @@ void atask_complete(struct atask *t)
 	supervisor_forget(t);
 	log_debug("agent: task %s of framework %s complete (%s acknowledged)", t->task_id,
 		  t->framework_id, mesos_task_state_name(t->state));
+	gc_schedule_sandbox(a, t->sandbox); /* removed --gc_delay from now (gc.c) */
 	atask_free(t);
 	if (!fw->active)
 		frameworks_trim(a);
@@ -735,10 +739,11 @@ json_t *atasks_subscribe_json(struct agent *a)
 	map_iter_init(&it, &a->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
 		struct atask *t = v;
-		json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O}", "framework_info",
+		/* "user": the one it runs as, so a restarted master shows what runs */
+		json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O, s:s}", "framework_info",
 						     t->framework_info, "task", t->spec.json,
 						     "state", mesos_task_state_name(t->state),
-						     "statuses", t->statuses));
+						     "statuses", t->statuses, "user", t->user));
 	}
 	return arr;
 }
