@@ -268,9 +268,12 @@ def test_unreachable_task_of_a_partition_aware_framework_comes_back(cluster):
         (fw,) = cluster.state()["frameworks"]
         assert fw["used_resources"]["cpus"] == 0
         resume(agent)
-        wait_until(lambda: s.states("partitioned")[-1] == "TASK_RUNNING", what="back running")
-        st = [u for u in s.updates if u["task_id"]["value"] == "partitioned"][-1]
-        assert st["reason"] == "REASON_AGENT_REREGISTERED" and st["source"] == "SOURCE_MASTER"
+        # (the agent may also resend a TASK_RUNNING it had no acknowledgement for)
+        (st,) = wait_until(lambda: [u for u in s.updates if u["task_id"]["value"] ==
+                                    "partitioned" and u.get("reason") ==
+                                    "REASON_AGENT_REREGISTERED"], what="back running")
+        assert st["state"] == "TASK_RUNNING" and st["source"] == "SOURCE_MASTER"
+        assert s.states("partitioned")[-1] == "TASK_RUNNING"
         assert master_task(cluster, "partitioned")["state"] == "TASK_RUNNING"
         (fw,) = cluster.state()["frameworks"]
         assert abs(fw["used_resources"]["cpus"] - 0.1) < 1e-9
