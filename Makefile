@@ -3,7 +3,7 @@
 #   make          build ./agora
 #   make check    install deps, build, run every test, print "N passed, N failed"
 #   make up       install deps, build, run the whole stack on loopback
-#   make asan     the whole suite against an ASan+UBSan build
+#   make asan     the whole suite against an ASan+UBSan build, invariants checked
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS
 #   make deps     install the Debian packages the project needs (idempotent)
 
