@@ -32,6 +32,7 @@ def assert_ran_once_then(states, terminal):
     assert states[0] == "TASK_STARTING" and states[-1] == terminal, states
     assert states[1:-1] and set(states[1:-1]) == {"TASK_RUNNING"}, states
 
+
 def test_hello_task_starts_runs_finishes_and_writes_its_sandbox(env):
     launch(env, "hello", "echo hello from $MESOS_TASK_ID")
     fin = env.sched.wait_update("hello", "TASK_FINISHED")
