@@ -426,7 +426,7 @@ static void on_launch_done(struct sched *s, int status, const char *body, void *
 	exec_finish(x, 1);
 }
 
-static void launch(struct exec *x, const struct sched_offer *o)
+static void launch(struct exec *x, const struct mesos_offer *o)
 {
 	int rc = sched_launch(x->sched, o->id, json_pack("[o]", task_info(x, o->agent_id)),
 			      DECLINE_AFTER_LAUNCH, on_launch_done, x);
@@ -447,7 +447,7 @@ static void launch(struct exec *x, const struct sched_offer *o)
 }
 
 /* How close an offer comes to --resources: the sum of covered fractions. */
-static void note_offer(struct exec *x, const struct sched_offer *o)
+static void note_offer(struct exec *x, const struct mesos_offer *o)
 {
 	double score = 0;
 	char text[400];
@@ -470,32 +470,22 @@ static void note_offer(struct exec *x, const struct sched_offer *o)
 		 o->hostname ? " (" : "", o->hostname ? o->hostname : "", o->hostname ? ")" : "");
 }
 
-static void on_offers(struct sched *s, const json_t *offers, void *arg)
+static void on_offers(struct sched *s, const struct mesos_offer *offers, size_t n, void *arg)
 {
 	struct exec *x = arg;
-	size_t n = json_array_size(offers), ndecline = 0, i;
+	size_t ndecline = 0;
 	const char **decline = xcalloc(n ? n : 1, sizeof(*decline));
-	json_t *item;
 
-	json_array_foreach(offers, i, item) {
-		struct sched_offer o;
-		struct jerr err = { { 0 } };
-		if (sched_offer_parse(item, &o, &err) < 0) {
-			log_warnx("execute: ignoring a malformed offer: %s", err.msg);
-			if (o.id)
-				decline[ndecline++] = o.id;
-			sched_offer_free(&o);
-			continue;
-		}
+	for (size_t i = 0; i < n; i++) {
+		const struct mesos_offer *o = &offers[i];
 		x->offers_seen++;
-		if (!x->launched && !x->finishing && res_contains(&o.resources, &x->want)) {
-			launch(x, &o);
+		if (!x->launched && !x->finishing && res_contains(&o->resources, &x->want)) {
+			launch(x, o);
 		} else {
 			if (!x->launched)
-				note_offer(x, &o);
-			decline[ndecline++] = o.id;
+				note_offer(x, o);
+			decline[ndecline++] = o->id;
 		}
-		sched_offer_free(&o);
 	}
 	if (ndecline)
 		sched_decline(s, decline, ndecline,

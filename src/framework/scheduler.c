@@ -462,17 +462,46 @@ static void handle_subscribed(struct sched *s, json_t *ev)
 	CALLBACK(s, subscribed, s->framework_id, resubscribed);
 }
 
+/*
+ * OFFERS: every offer is parsed here (mesos_offer_parse) and the callback
+ * gets the well-formed ones. A malformed offer that has an id is declined
+ * at once, so it never sits unused until the master's offer timeout.
+ */
 static void handle_offers(struct sched *s, json_t *ev)
 {
 	struct jerr err = { { 0 } };
-	json_t *payload = NULL, *offers = NULL;
+	json_t *payload = NULL, *offers = NULL, *item;
+	struct mesos_offer *parsed;
+	const char **bad;
+	size_t n, i, good = 0, nbad = 0;
 
 	if (jget_obj(ev, "offers", "event", true, &payload, &err) ||
-	    jget_array(payload, "offers", "offers", true, 1u << 20, &offers, &err)) {
+	    jget_array(payload, "offers", "offers", true, SCHED_OFFERS_MAX, &offers, &err)) {
 		log_warnx("scheduler: ignoring malformed OFFERS event: %s", err.msg);
 		return;
 	}
-	CALLBACK(s, offers, offers);
+	n = json_array_size(offers);
+	parsed = xcalloc(n ? n : 1, sizeof(*parsed));
+	bad = xcalloc(n ? n : 1, sizeof(*bad));
+	json_array_foreach(offers, i, item) {
+		struct mesos_offer *o = &parsed[good];
+		if (mesos_offer_parse(item, o, &err) < 0) {
+			log_warnx("scheduler: declining a malformed offer: %s", err.msg);
+			if (o->id)
+				bad[nbad++] = o->id;
+			mesos_offer_free(o);
+			continue;
+		}
+		good++;
+	}
+	if (nbad)
+		sched_decline(s, bad, nbad, -1, NULL, NULL);
+	if (good)
+		CALLBACK(s, offers, parsed, good);
+	for (i = 0; i < good; i++)
+		mesos_offer_free(&parsed[i]);
+	free(parsed);
+	free(bad);
 }
 
 static void handle_rescind(struct sched *s, json_t *ev)

@@ -204,7 +204,7 @@ static int authenticate_agent(struct master *m, const struct agent_sub *sub, con
 	if (check_proof(m, sub->auth, peer, principal, why, sizeof(why)))
 		return 0;
 	log_warnx("master: refused agent at %s (%s:%lld): authentication failed: %s", peer,
-		  sub->hostname, (long long)sub->port, why);
+		  sub->info.hostname, (long long)sub->info.port, why);
 	no->challenge = true;
 	return refuse(no, 401, "authentication failed: %s", why);
 }
@@ -219,19 +219,19 @@ static int authenticate_agent(struct master *m, const struct agent_sub *sub, con
 static int authorize_agent(struct master *m, const struct agent_sub *sub, const char *peer,
 			   const char *principal, struct refusal *no)
 {
-	struct master_agent *a = sub->id ? map_get(&m->agents, sub->id) : NULL;
+	struct master_agent *a = sub->info.id ? map_get(&m->agents, sub->info.id) : NULL;
 	char why[600];
 
 	if (!master_authorize_agent(m, principal, why, sizeof(why))) {
-		log_warnx("master: refused agent at %s (%s:%lld): %s", peer, sub->hostname,
-			  (long long)sub->port, why);
+		log_warnx("master: refused agent at %s (%s:%lld): %s", peer, sub->info.hostname,
+			  (long long)sub->info.port, why);
 		return refuse(no, 403, "%s", why);
 	}
 	if (a && m->flags.authenticate_agents && a->principal[0] &&
 	    strcmp(a->principal, principal)) {
 		log_warnx("master: refused agent at %s (%s:%lld): principal '%s' asked for agent "
 			  "id %s, which belongs to principal '%s'; the agent keeps running",
-			  peer, sub->hostname, (long long)sub->port, principal, a->id,
+			  peer, sub->info.hostname, (long long)sub->info.port, principal, a->id,
 			  a->principal);
 		return refuse(no, 403,
 			      "agent id %s is registered by another principal; principal '%s' "
@@ -243,23 +243,23 @@ static int authorize_agent(struct master *m, const struct agent_sub *sub, const 
 
 /*
  * Finds or creates the agent's record, takes the subscription's resources
- * into it (sub->resources is emptied) and commits it to the registry.
+ * into it (sub->info.resources is emptied) and commits it to the registry.
  */
 static int admit_agent(struct master *m, struct agent_sub *sub, const char *peer,
 		       const char *principal, struct master_agent **out, bool *known,
 		       bool *was_unreachable, struct refusal *no)
 {
-	struct master_agent *a = sub->id ? map_get(&m->agents, sub->id) : NULL;
+	struct master_agent *a = sub->info.id ? map_get(&m->agents, sub->info.id) : NULL;
 	char idbuf[128];
 	bool changed;
 
 	*known = a != NULL;
 	if (!a) {
-		if (sub->id) {
+		if (sub->info.id) {
 			log_warnx("master: agent %s (%s:%lld) is not in the registry (was the "
 				  "master's --work_dir replaced?); admitting it under its id",
-				  sub->id, sub->hostname, (long long)sub->port);
-			str_copy(idbuf, sub->id, sizeof(idbuf));
+				  sub->info.id, sub->info.hostname, (long long)sub->info.port);
+			str_copy(idbuf, sub->info.id, sizeof(idbuf));
 		} else if (new_agent_id(m, idbuf, sizeof(idbuf)) < 0) {
 			return refuse(no, 500, "agent id too long");
 		}
@@ -268,24 +268,25 @@ static int admit_agent(struct master *m, struct agent_sub *sub, const char *peer
 	} else {
 		a->reregistered_time = now_wall();
 	}
-	changed = *known && !res_equal(&a->total, &sub->resources);
+	changed = *known && !res_equal(&a->total, &sub->info.resources);
 	if (changed) {
 		char old_text[1024], new_text[1024];
 		res_to_text(&a->total, old_text, sizeof(old_text));
-		res_to_text(&sub->resources, new_text, sizeof(new_text));
+		res_to_text(&sub->info.resources, new_text, sizeof(new_text));
 		log_info("master: agent %s re-registers with changed resources: %s -> %s", a->id,
 			 old_text, new_text);
 	}
 	res_free(&a->total);
-	a->total = sub->resources;
-	sub->resources = RESOURCES_EMPTY;
-	str_copy(a->hostname, sub->hostname, sizeof(a->hostname));
+	a->total = sub->info.resources;
+	sub->info.resources = RESOURCES_EMPTY;
+	str_copy(a->hostname, sub->info.hostname, sizeof(a->hostname));
 	str_copy(a->ip, peer, sizeof(a->ip));
-	a->port = (uint16_t)sub->port;
+	a->port = (uint16_t)sub->info.port;
 	if (!a->principal[0]) /* the first principal binds the id */
 		str_copy(a->principal, principal, sizeof(a->principal));
 	json_decref(a->attributes);
-	a->attributes = sub->attributes ? json_incref(sub->attributes) : json_array();
+	a->attributes = sub->info.attributes ? json_incref((json_t *)sub->info.attributes)
+					     : json_array();
 	*was_unreachable = a->unreachable_time > 0;
 	a->unreachable_time = 0;
 
@@ -366,7 +367,7 @@ out:
 					"AgoraAgent realm=\"mesos-master-agent\"");
 		http_reply_text(r, no.status, "%s", no.text);
 	}
-	res_free(&sub.resources);
+	mesos_agent_info_free(&sub.info);
 	json_decref(req);
 }
 

@@ -11,7 +11,8 @@
  *   agents.c      agent records, the agent state machine, ping timeouts,
  *                 sending events to an agent
  *   agent_link.c  the agent protocol: challenge, subscribe stream, calls
- *   agent_msg.c   the strict parser of the agent's subscription body
+ *   agent_msg.c   the strict parser of the agent's subscription body (its
+ *                 AgentInfo through core's mesos_agent_info_parse)
  *   frameworks.c  framework records, their state machine, event streams
  *   scheduler_api.c  POST /api/v1/scheduler: checks, status codes, calls
  *   call_parse.c  the strict parser of scheduler Call JSON
