@@ -44,6 +44,7 @@
 #define DECLINE_BEFORE_LAUNCH 1.0   /* offers come back quickly while we wait */
 #define DECLINE_AFTER_LAUNCH 3600.0 /* nothing more is needed */
 #define SECRET_FILE_MAX 4096
+#define CONNECT_ATTEMPTS 5	    /* failed first subscriptions before giving up */
 
 struct exec_flags {
 	char *master;
@@ -735,6 +736,25 @@ static void on_error(struct sched *s, enum sched_error_kind kind, int status, co
 	exec_finish(x, 1);
 }
 
+/*
+ * Before the first SUBSCRIBED a master that cannot be reached (no such
+ * host, nothing listening, not an agora/Mesos master) is most likely a
+ * wrong --master: say so after a few attempts instead of retrying forever.
+ * Once subscribed the client keeps retrying, since a task is out there.
+ */
+static void on_retrying(struct sched *s, int failures, const char *why, void *arg)
+{
+	struct exec *x = arg;
+
+	if (sched_framework_id(s)[0] || failures < CONNECT_ATTEMPTS || x->finishing)
+		return;
+	errorf("giving up after %d attempts to subscribe with the master at %s: %s "
+	       "(is --master the master's host:port?)",
+	       failures, x->flags.master, why);
+	sched_stop(s);
+	exec_finish(x, 1);
+}
+
 /* ---- timers, signals, the end ---- */
 
 static void on_teardown_done(struct sched *s, int status, const char *body, void *arg)
@@ -843,7 +863,8 @@ static int exec_run(struct exec *x, char *err, size_t errlen)
 	static const struct sched_callbacks cbs = { .subscribed = on_subscribed,
 						    .offers = on_offers,
 						    .update = on_update,
-						    .error = on_error };
+						    .error = on_error,
+						    .retrying = on_retrying };
 	struct sched_config cfg = { 0 };
 	json_t *info = framework_info(x, err, errlen);
 	int rc;

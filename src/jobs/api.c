@@ -46,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/auth.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -1012,9 +1013,13 @@ static bool authorized(struct jobsvc *s, struct http_req *r)
 		return true;
 	if (!hdr || http_basic_parse(hdr, user, sizeof(user), pass, sizeof(pass)) < 0)
 		return false;
-	/* both compared whole, so the time does not say which one was wrong */
-	ok = !strcmp(user, s->http_user);
-	ok = !strcmp(pass, s->http_pass) && ok;
+	/*
+	 * Both compared in constant time and always both, so the time says
+	 * neither which one was wrong nor how much of it was right.
+	 */
+	ok = auth_streq(user, s->http_user);
+	ok = auth_streq(pass, s->http_pass) && ok;
+	explicit_bzero(pass, sizeof(pass));
 	if (!ok)
 		log_info("jobs: HTTP %s from %s: wrong credentials for user '%.64s'", r->path,
 			 http_peer(r), user);

@@ -141,10 +141,13 @@ static int validate(struct jobsvc *s, char *err, size_t errlen)
 	}
 	if (creds) {
 		const char *colon = strchr(creds, ':');
-		if (!colon || colon == creds || strchr(colon + 1, ':') ||
-		    (size_t)(colon - creds) >= sizeof(s->http_user))
+		/* RFC 7617: the user ends at the first ':', the password may hold more */
+		if (!colon || colon == creds || !colon[1] ||
+		    (size_t)(colon - creds) >= sizeof(s->http_user) ||
+		    strlen(colon + 1) >= sizeof(s->http_pass))
 			return snprintf(err, errlen,
-					"flag --http_credentials: expected user:password"),
+					"flag --http_credentials: expected user:password (or "
+					"file:///path of a file holding user:password)"),
 			       -EINVAL;
 		memcpy(s->http_user, creds, (size_t)(colon - creds));
 		s->http_user[colon - creds] = '\0';
