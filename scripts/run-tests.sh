@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test of agora and ends with one summary line "N passed, N failed".
 #   scripts/run-tests.sh BUILD_DIR AGORA_BINARY
-# Unit tests (cmocka) and integration tests (pytest) write JUnit XML into
+# The code checks (scripts/check-code.py), unit tests (cmocka) and
+# integration tests (pytest) write JUnit XML into
 # BUILD_DIR/results; fuzz corpora are replayed through the libFuzzer
 # binaries in build-fuzz/. scripts/summary.py adds it all up.
 set -u
@@ -12,6 +13,10 @@ rm -rf "$results"
 mkdir -p "$results"
 root=$(pwd)
 case "$bin" in /*) ;; *) bin="$root/$bin" ;; esac
+
+echo "== code checks"
+# exported names against the prefix table, comments citing outside documents
+/usr/bin/python3 scripts/check-code.py "$build" "$results/code-checks.xml"
 
 echo "== unit tests"
 for src in tests/unit/test_*.c; do

@@ -48,11 +48,11 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "agent") || !strcmp(cmd, "slave"))
 		return agent_main(argc, argv);
 	if (!strcmp(cmd, "up"))
-		return up_main(argc, argv);
+		return cli_up_main(argc, argv);
 	if (!strcmp(cmd, "execute"))
-		return execute_main(argc, argv);
+		return cli_execute_main(argc, argv);
 	if (!strcmp(cmd, "job"))
-		return job_main(argc, argv);
+		return cli_job_main(argc, argv);
 	if (!strcmp(cmd, "jobs") || !strcmp(cmd, "chronos"))
 		return jobs_main(argc, argv);
 	fprintf(stderr, "agora: unknown command '%s'\n\n", cmd);

@@ -21,8 +21,7 @@
  *   containerizer.c isolation: --isolation, cgroups, GPUs (containerizer.h)
  *   container.c    the supervisor's side of it: cgroup, private /dev, watches
  *   monitor.c      /monitor/statistics and per-task usage
- * tasks.h declares the task types; it is kept out of this header because
- * src/main.c includes this one next to master/master.h.
+ * tasks.h declares the task types (struct atask); TaskState is core/mesos.h.
  */
 #ifndef AGORA_AGENT_AGENT_H
 #define AGORA_AGENT_AGENT_H
@@ -42,7 +41,7 @@
 #include "core/recordio.h"
 #include "core/resources.h"
 
-struct task;
+struct atask;
 
 struct agent_flags {
 	char *master;
@@ -143,9 +142,9 @@ struct agent {
 
 	/* tasks (tasks.h) */
 	json_t *executor_env;	   /* --executor_environment_variables, parsed */
-	struct map tasks;	   /* "<framework_id>/<task_id>" -> struct task */
+	struct map tasks;	   /* "<framework_id>/<task_id>" -> struct atask */
 	struct map frameworks;	   /* framework id -> struct agent_framework */
-	struct map supervisors;	   /* supervisor pid (decimal) -> struct task */
+	struct map supervisors;	   /* supervisor pid (decimal) -> struct atask */
 	int notify_fd;		   /* datagrams from supervisors; -1 when closed */
 	char notify_name[108];	   /* its abstract socket name (leading NUL) */
 	unsigned notify_name_len;  /* bytes of notify_name in the address */
@@ -165,7 +164,7 @@ struct agent {
 	int spawn_reply_fd;	       /* replies (seqpacket, with pidfds); -1 when closed */
 	struct event *spawn_in;
 	uint64_t spawn_seq;			  /* last request number */
-	struct task *spawn_head, *spawn_tail; /* launches awaiting their reply, in order */
+	struct atask *spawn_head, *spawn_tail; /* launches awaiting their reply, in order */
 };
 
 extern const struct flag_def agent_flag_defs[];

@@ -132,7 +132,7 @@ void ctz_free(struct agent *a)
 
 /* ---- launch ---- */
 
-static void limits_of(struct task *t)
+static void limits_of(struct atask *t)
 {
 	const json_t *sum = t->resources_summary;
 	double mem = json_number_value(json_object_get(sum, "mem"));
@@ -145,7 +145,7 @@ static void limits_of(struct task *t)
 
 
 /* 0, 1 (refused, o filled); t->gpus/ngpus set; *passthrough when NVML cannot isolate them. */
-static int allocate_gpus(struct task *t, struct task_outcome *o, bool *passthrough)
+static int allocate_gpus(struct atask *t, struct task_outcome *o, bool *passthrough)
 {
 	struct agent *a = t->agent;
 	double want = json_number_value(json_object_get(t->resources_summary, "gpus"));
@@ -173,7 +173,7 @@ static int allocate_gpus(struct task *t, struct task_outcome *o, bool *passthrou
 	return 0;
 }
 
-static json_t *devices_json(const struct task *t)
+static json_t *devices_json(const struct atask *t)
 {
 	struct gpu_dev devs[CTR_MAX_DEVICES];
 	size_t n = gpu_devices_for(&t->agent->gpus, t->gpus, t->ngpus, devs, CTR_MAX_DEVICES);
@@ -188,7 +188,7 @@ static json_t *devices_json(const struct task *t)
 	return arr;
 }
 
-static void add_devices(const struct task *t, json_t *spec)
+static void add_devices(const struct atask *t, json_t *spec)
 {
 	struct agent *a = t->agent;
 	json_t *gpus;
@@ -208,7 +208,7 @@ static void add_devices(const struct task *t, json_t *spec)
 	json_object_set_new(spec, "gpus", gpus);
 }
 
-int ctz_prepare(struct task *t, json_t **out, struct task_outcome *o)
+int ctz_prepare(struct atask *t, json_t **out, struct task_outcome *o)
 {
 	struct agent *a = t->agent;
 	bool passthrough, disk = iso_has(&a->iso, ISO_POSIX_DISK | ISO_DISK_DU);
@@ -243,7 +243,7 @@ int ctz_prepare(struct task *t, json_t **out, struct task_outcome *o)
 	return 0;
 }
 
-char **ctz_task_env(const struct task *t)
+char **ctz_task_env(const struct atask *t)
 {
 	static const char *const names[] = { "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES" };
 	char uuids[GPU_MAX * 48];
@@ -273,7 +273,7 @@ static void remove_cgroup(struct agent *a, const char *name, const char *why)
 		log_info("agent: killed and removed cgroup %s (%s)", name, why);
 }
 
-void ctz_task_ended(struct task *t)
+void ctz_task_ended(struct atask *t)
 {
 	struct agent *a = t->agent;
 
@@ -285,7 +285,7 @@ void ctz_task_ended(struct task *t)
 	t->has_cgroup = false;
 }
 
-void ctz_on_usage(struct task *t, uint64_t disk_used_bytes)
+void ctz_on_usage(struct atask *t, uint64_t disk_used_bytes)
 {
 	t->disk_measured = true;
 	t->disk_used_bytes = disk_used_bytes;
@@ -293,7 +293,7 @@ void ctz_on_usage(struct task *t, uint64_t disk_used_bytes)
 
 /* ---- recovery ---- */
 
-void ctz_task_recovered(struct task *t, const json_t *launch)
+void ctz_task_recovered(struct atask *t, const json_t *launch)
 {
 	const json_t *spec = json_object_get(launch, "container");
 	const json_t *gpus = json_object_get(spec, "gpus"), *g;
@@ -311,7 +311,7 @@ void ctz_task_recovered(struct task *t, const json_t *launch)
 	t->ngpus = n;
 }
 
-void ctz_task_readopted(struct task *t)
+void ctz_task_readopted(struct atask *t)
 {
 	for (size_t i = 0; i < t->ngpus; i++) {
 		int r = gpu_claim(&t->agent->gpus, t->gpus[i], t->container_id);
@@ -367,7 +367,7 @@ void ctz_cleanup_leftovers(struct agent *a)
 	map_init(&s.live);
 	map_iter_init(&it, &a->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
-		struct task *t = v;
+		struct atask *t = v;
 		if (t->sup_alive && t->has_cgroup)
 			map_put(&s.live, t->container_id, t);
 	}

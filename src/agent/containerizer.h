@@ -60,19 +60,19 @@ void ctz_free(struct agent *a);
  * supervisor has nothing to do). Returns 0, or 1 with o filled with the
  * TASK_FAILED to report (not enough free GPUs).
  */
-int ctz_prepare(struct task *t, json_t **out, struct task_outcome *o);
+int ctz_prepare(struct atask *t, json_t **out, struct task_outcome *o);
 /* "K=V" strings for the task's environment (CUDA_VISIBLE_DEVICES...); NULL-terminated, malloc'd. */
-char **ctz_task_env(const struct task *t);
+char **ctz_task_env(const struct atask *t);
 /* The task is terminal: its GPUs go back, a cgroup its supervisor left is killed and removed. */
-void ctz_task_ended(struct task *t);
+void ctz_task_ended(struct atask *t);
 /* Recovery: reads the container object of a checkpointed launch spec into t. */
-void ctz_task_recovered(struct task *t, const json_t *launch);
+void ctz_task_recovered(struct atask *t, const json_t *launch);
 /* Recovery: t was re-adopted alive; it holds its GPUs again. */
-void ctz_task_readopted(struct task *t);
+void ctz_task_readopted(struct atask *t);
 /* Recovery, once every task is known: kills and removes cgroups no live task owns. */
 void ctz_cleanup_leftovers(struct agent *a);
 /* A supervisor reported its sandbox's disk usage. */
-void ctz_on_usage(struct task *t, uint64_t disk_used_bytes);
+void ctz_on_usage(struct atask *t, uint64_t disk_used_bytes);
 /* Adds "isolation", "cgroups" and "gpus" to the agent's /state object. */
 void ctz_state_json(struct agent *a, json_t *state);
 
@@ -83,7 +83,7 @@ struct mon_ctx;
 struct mon_ctx *mon_ctx_new(void);
 void mon_ctx_free(struct mon_ctx *ctx);
 /* Mesos ResourceStatistics of a live task (new reference). */
-json_t *mon_task_statistics(struct mon_ctx *ctx, const struct task *t);
+json_t *mon_task_statistics(struct mon_ctx *ctx, const struct atask *t);
 /* GET /monitor/statistics. */
 void mon_handle_statistics(struct http_req *r, void *arg);
 

@@ -209,7 +209,7 @@ static char *env_pair(const char *name, const char *value)
 }
 
 /* The role the task's resources are allocated to (MESOS_ALLOCATION_ROLE). */
-static const char *allocation_role(const struct task *t)
+static const char *allocation_role(const struct atask *t)
 {
 	json_t *res = json_object_get(t->task_info, "resources"), *r, *roles;
 	const char *role;
@@ -229,7 +229,7 @@ static const char *allocation_role(const struct task *t)
 }
 
 /* The variables Mesos gives every executor (spec §5.4), plus MESOS_TASK_ID. */
-static char **mesos_vars(const struct agent *a, const struct task *t)
+static char **mesos_vars(const struct agent *a, const struct atask *t)
 {
 	char endpoint[128], pid[160], grace[32];
 	char **extra = ctz_task_env(t);
@@ -288,7 +288,7 @@ static json_t *build_argv(const json_t *command, const char **exec_file, bool *p
 	return argv;
 }
 
-json_t *launcher_spec_json(struct agent *a, const struct task *t, char *err, size_t errlen)
+json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, size_t errlen)
 {
 	const json_t *command = json_object_get(t->task_info, "command");
 	json_t *uris = json_object_get(command, "uris"), *env, *argv, *spec;
@@ -346,7 +346,7 @@ static const char *image_name(const json_t *container)
 	return name ? name : "?";
 }
 
-int launcher_check(const struct agent *a, const struct task *t, struct task_outcome *o)
+int launcher_check(const struct agent *a, const struct atask *t, struct task_outcome *o)
 {
 	const json_t *ti = t->task_info;
 	json_t *command = json_object_get(ti, "command");
@@ -458,7 +458,7 @@ unsigned long long launcher_proc_start_time(pid_t pid)
 	return start;
 }
 
-pid_t launcher_read_task_pid(const struct task *t)
+pid_t launcher_read_task_pid(const struct atask *t)
 {
 	char buf[32];
 	int64_t pid;
@@ -471,7 +471,7 @@ pid_t launcher_read_task_pid(const struct task *t)
 	return (pid_t)pid;
 }
 
-bool launcher_reattach(struct task *t)
+bool launcher_reattach(struct atask *t)
 {
 	char buf[128];
 	int pid = 0, fd;
@@ -576,7 +576,7 @@ void launcher_exit_outcome(const struct exit_report *e, bool killed,
 	else if (e->have && !e->error[0] && WIFSIGNALED(ws))
 		snprintf(out->message, sizeof(out->message), "Command terminated with signal %s",
 			 strsignal(WTERMSIG(ws)));
-	if (killed && kill_why && kill_why->state != TASK_STAGING) {
+	if (killed && kill_why) {
 		*out = *kill_why;
 	} else if (killed) {
 		out->state = TASK_KILLED;
@@ -613,7 +613,7 @@ void launcher_exit_outcome(const struct exit_report *e, bool killed,
 
 /* ---- the supervisor ---- */
 
-int launcher_signal(struct task *t, int sig)
+int launcher_signal(struct atask *t, int sig)
 {
 	if (t->pidfd < 0)
 		return -ESRCH;
@@ -643,7 +643,7 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 		struct msghdr mh;
 		struct cmsghdr *c;
 		struct ucred *cred = NULL;
-		struct task *t;
+		struct atask *t;
 		ssize_t n;
 
 		memset(&mh, 0, sizeof(mh));

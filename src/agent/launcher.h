@@ -98,7 +98,7 @@ void launcher_notify_close(struct agent *a);
  * filled with the TASK_FAILED to report (custom executor, container
  * image, secret environment variable, no user, no command).
  */
-int launcher_check(const struct agent *a, const struct task *t, struct task_outcome *o);
+int launcher_check(const struct agent *a, const struct atask *t, struct task_outcome *o);
 
 /*
  * The task's environment: executor_env (the flag's object, may be NULL;
@@ -117,19 +117,19 @@ void launcher_strv_free(char **v);
  * env[] ("K=V"), uris[]?, notify}). NULL with err filled when the
  * environment cannot be built. New reference.
  */
-json_t *launcher_spec_json(struct agent *a, const struct task *t, char *err, size_t errlen);
+json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, size_t errlen);
 
 /* Signals t's supervisor through its pidfd: SIGTERM or SUPERVISOR_SIG_KILL. */
-int launcher_signal(struct task *t, int sig);
+int launcher_signal(struct atask *t, int sig);
 
 /*
  * Re-attaches to a checkpointed supervisor: true when pids/forked.pid names
  * a live process with the recorded start time (t->pidfd, sup_pid and
  * sup_start set), false otherwise.
  */
-bool launcher_reattach(struct task *t);
+bool launcher_reattach(struct atask *t);
 /* pids/task.pid, or 0. */
-pid_t launcher_read_task_pid(const struct task *t);
+pid_t launcher_read_task_pid(const struct atask *t);
 /* The process's start time (clock ticks after boot), or 0. */
 unsigned long long launcher_proc_start_time(pid_t pid);
 
@@ -139,7 +139,7 @@ void launcher_read_exit(const char *run_meta, struct exit_report *out);
 int launcher_parse_exit(const char *text, size_t len, struct exit_report *out);
 /*
  * The terminal update for an exit report. killed: a kill was requested;
- * kill_why, when its state is set, replaces the default TASK_KILLED.
+ * kill_why, when not NULL, replaces the default TASK_KILLED.
  */
 void launcher_exit_outcome(const struct exit_report *e, bool killed,
 			   const struct task_outcome *kill_why, struct task_outcome *out);

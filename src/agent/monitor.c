@@ -151,7 +151,7 @@ static void scan_proc(struct mon_ctx *ctx)
 	closedir(d);
 }
 
-static void posix_usage(struct mon_ctx *ctx, const struct task *t, struct proc_sum *out)
+static void posix_usage(struct mon_ctx *ctx, const struct atask *t, struct proc_sum *out)
 {
 	char key[24];
 	const struct proc_sum *sum;
@@ -192,7 +192,7 @@ static void add_u64(json_t *o, const char *key, uint64_t v)
 	json_object_set_new(o, key, json_integer((json_int_t)v));
 }
 
-static void cgroup_statistics(struct mon_ctx *ctx, const struct task *t, json_t *o)
+static void cgroup_statistics(struct mon_ctx *ctx, const struct atask *t, json_t *o)
 {
 	const struct agent *a = t->agent;
 	struct proc_sum procs;
@@ -220,7 +220,7 @@ static void cgroup_statistics(struct mon_ctx *ctx, const struct task *t, json_t 
 	add_u64(o, "processes", st.have & CG_PIDS ? st.pids_current : procs.processes);
 }
 
-json_t *mon_task_statistics(struct mon_ctx *ctx, const struct task *t)
+json_t *mon_task_statistics(struct mon_ctx *ctx, const struct atask *t)
 {
 	json_t *o = json_object();
 	struct proc_sum p;
@@ -254,10 +254,10 @@ void mon_handle_statistics(struct http_req *r, void *arg)
 
 	map_iter_init(&it, &a->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
-		struct task *t = v;
+		struct atask *t = v;
 		char name[512];
 
-		if (!t->sup_alive || atask_state_terminal(t->state))
+		if (!t->sup_alive || mesos_task_state_terminal(t->state))
 			continue;
 		atask_executor_name(t, name, sizeof(name));
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o}", "executor_id",

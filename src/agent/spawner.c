@@ -295,7 +295,7 @@ spawner_main(int req, int rep, pid_t agent, const struct cg_system *cg)
 
 /* ---- the agent's side ---- */
 
-static void pending_push(struct agent *a, struct task *t)
+static void pending_push(struct agent *a, struct atask *t)
 {
 	t->spawn_next = NULL;
 	if (a->spawn_tail)
@@ -305,9 +305,9 @@ static void pending_push(struct agent *a, struct task *t)
 	a->spawn_tail = t;
 }
 
-static struct task *pending_pop(struct agent *a)
+static struct atask *pending_pop(struct agent *a)
 {
-	struct task *t = a->spawn_head;
+	struct atask *t = a->spawn_head;
 	if (!t)
 		return NULL;
 	a->spawn_head = t->spawn_next;
@@ -319,7 +319,7 @@ static struct task *pending_pop(struct agent *a)
 
 static void spawner_lost(struct agent *a)
 {
-	struct task *t;
+	struct atask *t;
 	char err[256];
 	size_t pending = 0;
 
@@ -379,7 +379,7 @@ static void on_reply(evutil_socket_t fd, short what, void *arg)
 
 	for (int i = 0; i < REPLY_BATCH; i++) {
 		struct spawn_reply r;
-		struct task *t;
+		struct atask *t;
 		int pidfd, n = recv_reply(fd, &r, &pidfd);
 
 		if (n == 0)
@@ -478,7 +478,7 @@ static void send_frame(struct agent *a, uint8_t op, uint64_t seq, const char *p1
 		bufferevent_write(a->spawn_out, p2, l2);
 }
 
-void spawner_launch(struct agent *a, struct task *t, const char *info_text)
+void spawner_launch(struct agent *a, struct atask *t, const char *info_text)
 {
 	size_t l1 = strlen(t->task_meta) + 1, l2 = strlen(info_text);
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 struct agent;
-struct task;
+struct atask;
 
 #define SPAWNER_FRAME_MAX (64u << 20) /* one request */
 #define SPAWNER_MSG_MAX 240	       /* a failure text in a reply */
@@ -26,7 +26,7 @@ void spawner_stop(struct agent *a);
  * answer arrives through atask_on_spawned(), in request order; a spawner
  * that dies fails every pending launch.
  */
-void spawner_launch(struct agent *a, struct task *t, const char *info_text);
+void spawner_launch(struct agent *a, struct atask *t, const char *info_text);
 
 /* Asks the spawner to remove a run's checkpoint and the then-empty directories above. */
 void spawner_remove(struct agent *a, const char *run_meta);

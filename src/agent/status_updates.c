@@ -46,7 +46,7 @@ static const char *source_name(enum status_source s)
 	return s == SOURCE_AGENT ? "SOURCE_AGENT" : "SOURCE_EXECUTOR";
 }
 
-json_t *status_make(const struct task *t, const struct task_outcome *o)
+json_t *status_make(const struct atask *t, const struct task_outcome *o)
 {
 	uint8_t raw[16];
 	char *uuid;
@@ -59,7 +59,7 @@ json_t *status_make(const struct task *t, const struct task_outcome *o)
 	if (t->sup_pid > 0)
 		json_object_set_new(cs, "executor_pid", json_integer(t->sup_pid));
 	st = json_pack("{s:{s:s}, s:s, s:s, s:{s:s}, s:{s:s}, s:f, s:s, s:o}", "task_id", "value",
-		       t->task_id, "state", atask_state_name(o->state), "source",
+		       t->task_id, "state", mesos_task_state_name(o->state), "source",
 		       source_name(o->source), "agent_id", "value", t->agent->id, "executor_id",
 		       "value", t->executor_id, "timestamp", now_wall(), "uuid", uuid,
 		       "container_status", cs);
@@ -76,7 +76,7 @@ json_t *status_make(const struct task *t, const struct task_outcome *o)
 	return st;
 }
 
-static void history_add(struct task *t, const json_t *status)
+static void history_add(struct atask *t, const json_t *status)
 {
 	json_t *entry = json_pack("{s:O, s:O}", "state", json_object_get(status, "state"),
 				  "timestamp", json_object_get(status, "timestamp"));
@@ -87,7 +87,7 @@ static void history_add(struct task *t, const json_t *status)
 	json_array_append_new(t->statuses, entry);
 }
 
-static int updates_path(const struct task *t, char *buf, size_t size)
+static int updates_path(const struct atask *t, char *buf, size_t size)
 {
 	return str_printf(buf, size, "%s/task.updates", t->task_meta);
 }
@@ -105,7 +105,7 @@ static int sync_dir(const char *dir)
 }
 
 /* Appends one line to task.updates; with sync, fdatasync covers every earlier append. */
-static int append_record(struct task *t, const char *line, size_t len, bool sync)
+static int append_record(struct atask *t, const char *line, size_t len, bool sync)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -137,7 +137,7 @@ static int append_record(struct task *t, const char *line, size_t len, bool sync
 	return r;
 }
 
-static void arm_retry(struct task *t)
+static void arm_retry(struct atask *t)
 {
 	struct timeval tv;
 	tv.tv_sec = (time_t)t->retry_interval;
@@ -145,7 +145,7 @@ static void arm_retry(struct task *t)
 	event_add(t->retry_timer, &tv);
 }
 
-static void send_now(struct task *t)
+static void send_now(struct atask *t)
 {
 	struct agent *a = t->agent;
 	if (a->link == LINK_CONNECTED)
@@ -178,7 +178,7 @@ static void flush_syncs(evutil_socket_t fd, short what, void *arg)
 	if (dirfd >= 0)
 		close(dirfd);
 	json_array_foreach(batch, i, item) {
-		struct task *t = atasks_find(a, json_string_value(json_array_get(item, 0)),
+		struct atask *t = atasks_find(a, json_string_value(json_array_get(item, 0)),
 					     json_string_value(json_array_get(item, 1)));
 		if (!t || !t->head)
 			continue;
@@ -189,7 +189,7 @@ static void flush_syncs(evutil_socket_t fd, short what, void *arg)
 	json_decref(batch);
 }
 
-static void send_head(struct task *t)
+static void send_head(struct atask *t)
 {
 	struct agent *a = t->agent;
 	struct timeval zero = { 0, 0 };
@@ -212,7 +212,7 @@ static void send_head(struct task *t)
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
-	struct task *t = arg;
+	struct atask *t = arg;
 	(void)fd;
 	(void)what;
 	if (!t->head)
@@ -231,15 +231,15 @@ static struct task_update *update_new(json_t *status /* stolen */)
 {
 	struct task_update *u = xcalloc(1, sizeof(*u));
 	const char *uuid = json_string_value(json_object_get(status, "uuid"));
-	int state = atask_state_parse(json_string_value(json_object_get(status, "state")));
+	int state = mesos_task_state_parse(json_string_value(json_object_get(status, "state")));
 
 	u->status = status;
 	str_copy(u->uuid, uuid ? uuid : "", sizeof(u->uuid));
-	u->terminal = state >= 0 && atask_state_terminal((enum task_state)state);
+	u->terminal = state >= 0 && mesos_task_state_terminal((enum mesos_task_state)state);
 	return u;
 }
 
-static void queue_push(struct task *t, struct task_update *u)
+static void queue_push(struct atask *t, struct task_update *u)
 {
 	if (!t->retry_timer) {
 		t->retry_timer = evtimer_new(t->agent->base, on_retry, t);
@@ -254,7 +254,7 @@ static void queue_push(struct task *t, struct task_update *u)
 	history_add(t, u->status);
 }
 
-static struct task_update *queue_pop(struct task *t)
+static struct task_update *queue_pop(struct atask *t)
 {
 	struct task_update *u = t->head;
 	if (!u)
@@ -274,7 +274,7 @@ static void update_free(struct task_update *u)
 	free(u);
 }
 
-int status_enqueue(struct task *t, const struct task_outcome *o)
+int status_enqueue(struct atask *t, const struct task_outcome *o)
 {
 	struct task_update *u = update_new(status_make(t, o));
 	json_t *rec = json_pack("{s:O}", "status", u->status);
@@ -292,7 +292,7 @@ int status_enqueue(struct task *t, const struct task_outcome *o)
 	if (r < 0)
 		log_error("agent: task %s of framework %s: cannot persist its %s update in %s: "
 			  "%s; sending it anyway",
-			  t->task_id, t->framework_id, atask_state_name(o->state), t->task_meta,
+			  t->task_id, t->framework_id, mesos_task_state_name(o->state), t->task_meta,
 			  strerror(-r));
 	queue_push(t, u);
 	if (head)
@@ -300,7 +300,7 @@ int status_enqueue(struct task *t, const struct task_outcome *o)
 	return r;
 }
 
-int status_acknowledge(struct task *t, const char *uuid)
+int status_acknowledge(struct atask *t, const char *uuid)
 {
 	struct task_update *u;
 	char line[128];
@@ -324,7 +324,7 @@ int status_acknowledge(struct task *t, const char *uuid)
 	return 0;
 }
 
-void status_resend(struct task *t)
+void status_resend(struct atask *t)
 {
 	if (!t->head)
 		return;
@@ -332,7 +332,7 @@ void status_resend(struct task *t)
 	send_head(t);
 }
 
-static int replay_line(struct task *t, const char *line, size_t len, size_t lineno, char *err,
+static int replay_line(struct atask *t, const char *line, size_t len, size_t lineno, char *err,
 		       size_t errlen)
 {
 	struct jerr jerr;
@@ -344,7 +344,7 @@ static int replay_line(struct task *t, const char *line, size_t len, size_t line
 	if (!rec)
 		return snprintf(err, errlen, "line %zu: %s", lineno, jerr.msg), -EINVAL;
 	if (json_is_object(status)) {
-		state = atask_state_parse(json_string_value(json_object_get(status, "state")));
+		state = mesos_task_state_parse(json_string_value(json_object_get(status, "state")));
 		if (state < 0 || !json_is_string(json_object_get(status, "uuid"))) {
 			json_decref(rec);
 			return snprintf(err, errlen, "line %zu: a status without a known state "
@@ -352,7 +352,7 @@ static int replay_line(struct task *t, const char *line, size_t len, size_t line
 			       -EINVAL;
 		}
 		queue_push(t, update_new(json_incref(status)));
-		t->state = (enum task_state)state;
+		t->state = (enum mesos_task_state)state;
 	} else if (ack) {
 		if (t->head && !strcmp(t->head->uuid, ack))
 			update_free(queue_pop(t));
@@ -365,7 +365,7 @@ static int replay_line(struct task *t, const char *line, size_t len, size_t line
 	return 0;
 }
 
-int status_replay_text(struct task *t, const char *text, size_t len, size_t *valid_len,
+int status_replay_text(struct atask *t, const char *text, size_t len, size_t *valid_len,
 		       char *err, size_t errlen)
 {
 	size_t off = 0, lineno = 0;
@@ -386,7 +386,7 @@ int status_replay_text(struct task *t, const char *text, size_t len, size_t *val
 	return 0;
 }
 
-int status_replay(struct task *t, char *err, size_t errlen)
+int status_replay(struct atask *t, char *err, size_t errlen)
 {
 	char path[PATH_MAX], why[512];
 	char *text = NULL;
@@ -414,7 +414,7 @@ int status_replay(struct task *t, char *err, size_t errlen)
 	return 0;
 }
 
-void status_clear(struct task *t)
+void status_clear(struct atask *t)
 {
 	while (t->head)
 		update_free(queue_pop(t));

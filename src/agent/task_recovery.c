@@ -58,7 +58,7 @@ struct scan {
 
 static const char *const level_dir[SCAN_DEPTH] = { "executors", "runs", "tasks", NULL };
 
-static void set_outcome(struct task_outcome *o, enum task_state state, const char *reason,
+static void set_outcome(struct task_outcome *o, enum mesos_task_state state, const char *reason,
 			const char *message)
 {
 	memset(o, 0, sizeof(*o));
@@ -68,7 +68,7 @@ static void set_outcome(struct task_outcome *o, enum task_state state, const cha
 	str_copy(o->message, message, sizeof(o->message));
 }
 
-static void to_starting(struct task *t)
+static void to_starting(struct atask *t)
 {
 	struct task_outcome o;
 	if (t->state != TASK_STAGING)
@@ -79,7 +79,7 @@ static void to_starting(struct task *t)
 }
 
 /* Decides what a recovered, not yet terminal task has become. */
-static void readopt(struct task *t)
+static void readopt(struct atask *t)
 {
 	struct agent *a = t->agent;
 	struct exit_report rep;
@@ -95,7 +95,7 @@ static void readopt(struct task *t)
 			atask_on_started(t, task_pid);
 		log_info("agent: re-attached to task %s of framework %s (%s, supervisor %d, "
 			 "task pid %d)",
-			 t->task_id, t->framework_id, atask_state_name(t->state), (int)t->sup_pid,
+			 t->task_id, t->framework_id, mesos_task_state_name(t->state), (int)t->sup_pid,
 			 (int)t->task_pid);
 		if (!strcmp(a->flags.recover, "cleanup")) {
 			set_outcome(&o, TASK_KILLED, "REASON_AGENT_RESTARTED",
@@ -138,14 +138,14 @@ static int checkpoint_error(struct scan *sc, const char *path, const char *why)
 }
 
 /* Builds the task from task.info; NULL with why filled when malformed. */
-static struct task *load_info(struct scan *sc, const char *text, size_t len, char *why,
+static struct atask *load_info(struct scan *sc, const char *text, size_t len, char *why,
 			      size_t whylen)
 {
 	struct jerr jerr;
 	json_t *info = json_parse_bounded(text, len, TASK_INFO_MAX, "task.info", &jerr);
 	json_t *ti = NULL, *fi = NULL;
 	const char *tid = NULL, *fid = NULL, *user = NULL, *sandbox = NULL, *cid = NULL;
-	struct task *t = NULL;
+	struct atask *t = NULL;
 
 	if (!info || jget_obj(info, "task", NULL, true, &ti, &jerr) ||
 	    jget_obj(info, "framework_info", NULL, true, &fi, &jerr) ||
@@ -180,7 +180,7 @@ static int recover_one(struct scan *sc, const char *task_meta)
 	char path[PATH_MAX], run_meta[PATH_MAX], why[600];
 	char *text = NULL;
 	size_t len = 0;
-	struct task *t;
+	struct atask *t;
 	int r;
 
 	str_copy(run_meta, task_meta, sizeof(run_meta));
@@ -216,7 +216,7 @@ static int recover_one(struct scan *sc, const char *task_meta)
 	if (status_replay(t, why, sizeof(why)) < 0 && checkpoint_error(sc, path, why) < 0)
 		return -EINVAL;
 	sc->recovered++;
-	if (!atask_state_terminal(t->state))
+	if (!mesos_task_state_terminal(t->state))
 		readopt(t);
 	else if (!t->head)
 		atask_complete(t); /* acknowledged; the agent stopped before removing it */

@@ -55,32 +55,7 @@
 #include "core/resources.h"
 #include "core/util.h"
 
-static const char *const state_names[TASK_STATE_COUNT] = {
-	[TASK_STAGING] = "TASK_STAGING",   [TASK_STARTING] = "TASK_STARTING",
-	[TASK_RUNNING] = "TASK_RUNNING",   [TASK_FINISHED] = "TASK_FINISHED",
-	[TASK_FAILED] = "TASK_FAILED",	   [TASK_KILLED] = "TASK_KILLED",
-	[TASK_LOST] = "TASK_LOST",
-};
-
-const char *atask_state_name(enum task_state s)
-{
-	return (unsigned)s < TASK_STATE_COUNT ? state_names[s] : "TASK_UNKNOWN";
-}
-
-bool atask_state_terminal(enum task_state s)
-{
-	return s == TASK_FINISHED || s == TASK_FAILED || s == TASK_KILLED || s == TASK_LOST;
-}
-
-int atask_state_parse(const char *name)
-{
-	for (int i = 0; name && i < TASK_STATE_COUNT; i++)
-		if (!strcmp(name, state_names[i]))
-			return i;
-	return -1;
-}
-
-static bool transition_ok(enum task_state from, enum task_state to)
+static bool transition_ok(enum mesos_task_state from, enum mesos_task_state to)
 {
 	switch (from) {
 	case TASK_STAGING:
@@ -89,31 +64,31 @@ static bool transition_ok(enum task_state from, enum task_state to)
 	case TASK_STARTING:
 		return to != TASK_STAGING && to != TASK_STARTING;
 	case TASK_RUNNING:
-		return atask_state_terminal(to);
+		return mesos_task_state_terminal(to);
 	default:
 		return false;
 	}
 }
 
-int atask_set_state(struct task *t, const struct task_outcome *o)
+int atask_set_state(struct atask *t, const struct task_outcome *o)
 {
 	if (!transition_ok(t->state, o->state)) {
 		log_warnx("agent: task %s of framework %s: refusing the transition %s -> %s",
-			  t->task_id, t->framework_id, atask_state_name(t->state),
-			  atask_state_name(o->state));
+			  t->task_id, t->framework_id, mesos_task_state_name(t->state),
+			  mesos_task_state_name(o->state));
 		return -EINVAL;
 	}
 	t->state = o->state;
-	if (atask_state_terminal(o->state))
+	if (mesos_task_state_terminal(o->state))
 		ctz_task_ended(t); /* GPUs back to the pool before anyone hears of the end */
-	if (atask_state_terminal(o->state))
+	if (mesos_task_state_terminal(o->state))
 		log_info("agent: task %s of framework %s is %s%s%s", t->task_id, t->framework_id,
-			 atask_state_name(o->state), o->message[0] ? ": " : "", o->message);
+			 mesos_task_state_name(o->state), o->message[0] ? ": " : "", o->message);
 	status_enqueue(t, o);
 	return 0;
 }
 
-static void outcome_set(struct task_outcome *o, enum task_state state, enum status_source source,
+static void outcome_set(struct task_outcome *o, enum mesos_task_state state, enum status_source source,
 			const char *reason, const char *message)
 {
 	memset(o, 0, sizeof(*o));
@@ -130,14 +105,14 @@ static void make_key(char *key, const char *framework_id, const char *task_id)
 	snprintf(key, TASK_KEY_MAX, "%s/%s", framework_id, task_id);
 }
 
-struct task *atasks_find(struct agent *a, const char *framework_id, const char *task_id)
+struct atask *atasks_find(struct agent *a, const char *framework_id, const char *task_id)
 {
 	char key[TASK_KEY_MAX];
 	make_key(key, framework_id, task_id);
 	return map_get(&a->tasks, key);
 }
 
-struct task *atasks_find_by_supervisor(struct agent *a, pid_t sup_pid)
+struct atask *atasks_find_by_supervisor(struct agent *a, pid_t sup_pid)
 {
 	char key[24];
 	snprintf(key, sizeof(key), "%d", (int)sup_pid);
@@ -149,9 +124,9 @@ size_t atasks_count(const struct agent *a)
 	return map_count(&a->tasks);
 }
 
-struct task *atask_alloc(struct agent *a, const char *framework_id, const char *task_id)
+struct atask *atask_alloc(struct agent *a, const char *framework_id, const char *task_id)
 {
-	struct task *t = xcalloc(1, sizeof(*t));
+	struct atask *t = xcalloc(1, sizeof(*t));
 
 	t->agent = a;
 	make_key(t->key, framework_id, task_id);
@@ -214,14 +189,14 @@ static void frameworks_trim(struct agent *a)
 	}
 }
 
-void atask_insert(struct task *t)
+void atask_insert(struct atask *t)
 {
 	struct agent_framework *fw = framework_get(t->agent, t->framework_id, t->framework_info);
 	map_put(&t->agent->tasks, t->key, t);
 	fw->active++;
 }
 
-void atask_free(struct task *t)
+void atask_free(struct atask *t)
 {
 	if (!t)
 		return;
@@ -249,7 +224,7 @@ void atask_free(struct task *t)
 
 /* ---- supervisors ---- */
 
-static void supervisor_forget(struct task *t)
+static void supervisor_forget(struct atask *t)
 {
 	char key[24];
 
@@ -268,7 +243,7 @@ static void supervisor_forget(struct task *t)
 
 static void on_supervisor_exit(evutil_socket_t fd, short what, void *arg)
 {
-	struct task *t = arg;
+	struct atask *t = arg;
 	(void)fd;
 	(void)what;
 	/* Ours unless adopted after a restart (then ECHILD): never a blocking wait. */
@@ -276,7 +251,7 @@ static void on_supervisor_exit(evutil_socket_t fd, short what, void *arg)
 	atask_on_supervisor_exit(t);
 }
 
-void atask_watch_supervisor(struct task *t)
+void atask_watch_supervisor(struct atask *t)
 {
 	char key[24];
 
@@ -286,7 +261,7 @@ void atask_watch_supervisor(struct task *t)
 	event_add(t->sup_event, NULL);
 }
 
-void atask_on_started(struct task *t, pid_t task_pid)
+void atask_on_started(struct atask *t, pid_t task_pid)
 {
 	struct task_outcome o;
 
@@ -298,18 +273,19 @@ void atask_on_started(struct task *t, pid_t task_pid)
 	atask_set_state(t, &o);
 }
 
-void atask_on_supervisor_exit(struct task *t)
+void atask_on_supervisor_exit(struct atask *t)
 {
 	struct exit_report rep;
 	struct task_outcome o;
 
 	supervisor_forget(t);
-	if (atask_state_terminal(t->state))
+	if (mesos_task_state_terminal(t->state))
 		return;
 	launcher_read_exit(t->run_meta, &rep);
 	if (rep.started && t->state == TASK_STARTING)
 		atask_on_started(t, rep.task_pid);
-	launcher_exit_outcome(&rep, t->kill_requested, &t->kill_outcome, &o);
+	launcher_exit_outcome(&rep, t->kill_requested, t->kill_outcome_set ? &t->kill_outcome : NULL,
+			      &o);
 	atask_set_state(t, &o);
 }
 
@@ -327,7 +303,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 static void on_kill_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct task *t = arg;
+	struct atask *t = arg;
 	(void)fd;
 	(void)what;
 	if (!t->sup_alive)
@@ -339,7 +315,7 @@ static void on_kill_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 /* SIGTERM now (through the supervisor), SIGKILL when the grace period ends. */
-static void signal_kill(struct task *t, double grace)
+static void signal_kill(struct atask *t, double grace)
 {
 	struct timeval tv;
 
@@ -356,16 +332,18 @@ static void signal_kill(struct task *t, double grace)
 	evtimer_add(t->kill_timer, &tv);
 }
 
-void atask_kill(struct task *t, double grace, const struct task_outcome *why)
+void atask_kill(struct atask *t, double grace, const struct task_outcome *why)
 {
 	struct task_outcome o;
 
-	if (atask_state_terminal(t->state) || t->kill_requested)
+	if (mesos_task_state_terminal(t->state) || t->kill_requested)
 		return;
 	t->kill_requested = true;
 	t->kill_grace = grace;
-	if (why)
+	if (why) {
 		t->kill_outcome = *why;
+		t->kill_outcome_set = true;
+	}
 	if (t->spawning)
 		return; /* atask_on_spawned() delivers it */
 	if (!t->sup_alive) {
@@ -396,7 +374,7 @@ static char *path_join(const char *fmt, ...)
 }
 
 /* Sets sandbox, run_meta and task_meta from the agent id and container id. */
-static int task_paths(struct task *t, const char *agent_id)
+static int task_paths(struct atask *t, const char *agent_id)
 {
 	const char *w = t->agent->flags.work_dir;
 
@@ -409,7 +387,7 @@ static int task_paths(struct task *t, const char *agent_id)
 }
 
 /* The task.info object (without "launch"), new reference. */
-static json_t *info_json(const struct task *t)
+static json_t *info_json(const struct atask *t)
 {
 	return json_pack("{s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:f}", "task", t->task_info,
 			 "framework_info", t->framework_info, "user", t->user, "sandbox",
@@ -418,7 +396,7 @@ static json_t *info_json(const struct task *t)
 }
 
 /* Writes task.info from the loop: only for launches the agent refuses itself. */
-static void checkpoint_refused(struct task *t)
+static void checkpoint_refused(struct atask *t)
 {
 	char path[PATH_MAX];
 	json_t *info = info_json(t);
@@ -438,7 +416,7 @@ static void checkpoint_refused(struct task *t)
 
 /* ---- launch ---- */
 
-static void fail_launch(struct task *t, const char *reason, const char *message)
+static void fail_launch(struct atask *t, const char *reason, const char *message)
 {
 	struct task_outcome o;
 	log_warnx("agent: cannot launch task %s of framework %s: %s", t->task_id, t->framework_id,
@@ -447,7 +425,7 @@ static void fail_launch(struct task *t, const char *reason, const char *message)
 	atask_set_state(t, &o);
 }
 
-static void launch(struct task *t)
+static void launch(struct atask *t)
 {
 	struct agent *a = t->agent;
 	struct task_outcome o;
@@ -480,7 +458,7 @@ static void launch(struct task *t)
 	free(text);
 }
 
-void atask_on_spawned(struct task *t, pid_t pid, int pidfd, const char *why)
+void atask_on_spawned(struct atask *t, pid_t pid, int pidfd, const char *why)
 {
 	struct task_outcome o;
 	pid_t started;
@@ -520,7 +498,7 @@ static double grace_of(const json_t *kill_policy, double fallback)
 	return v < 0 ? 0 : v / 1e9;
 }
 
-void atask_describe(struct task *t)
+void atask_describe(struct atask *t)
 {
 	const json_t *task_info = t->task_info;
 	const char *user = json_string_value(
@@ -546,7 +524,7 @@ void atasks_launch(struct agent *a, const json_t *p)
 	json_t *fi = NULL, *ti = NULL;
 	const char *fid = NULL, *tid = NULL;
 	struct jerr err;
-	struct task *t;
+	struct atask *t;
 
 	if (jget_obj(p, "framework_info", "launch", true, &fi, &err) ||
 	    jget_id(fi, "id", "launch.framework_info", true, &fid, &err) ||
@@ -595,7 +573,7 @@ static void report_unknown(struct agent *a, const char *fid, const char *tid)
 	random_bytes(raw, sizeof(raw));
 	uuid = base64_encode(raw, sizeof(raw));
 	st = json_pack("{s:{s:s}, s:s, s:s, s:s, s:s, s:{s:s}, s:f, s:s}", "task_id", "value", tid,
-		       "state", "TASK_LOST", "source", "SOURCE_AGENT", "reason",
+		       "state", mesos_task_state_name(TASK_LOST), "source", "SOURCE_AGENT", "reason",
 		       "REASON_TASK_UNKNOWN", "message",
 		       "the agent has no such task (it was never launched here, or it ended and "
 		       "was acknowledged)",
@@ -609,7 +587,7 @@ static void report_unknown(struct agent *a, const char *fid, const char *tid)
 void atasks_kill(struct agent *a, const json_t *p)
 {
 	const char *fid = event_id(p, "framework_id"), *tid = event_id(p, "task_id");
-	struct task *t;
+	struct atask *t;
 	double grace;
 
 	if (!fid || !tid) {
@@ -643,8 +621,8 @@ void atasks_shutdown_framework(struct agent *a, const json_t *p)
 	}
 	map_iter_init(&it, &a->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
-		struct task *t = v;
-		if (strcmp(t->framework_id, fid) || atask_state_terminal(t->state))
+		struct atask *t = v;
+		if (strcmp(t->framework_id, fid) || mesos_task_state_terminal(t->state))
 			continue;
 		atask_kill(t, t->kill_grace, NULL);
 		n++;
@@ -652,17 +630,17 @@ void atasks_shutdown_framework(struct agent *a, const json_t *p)
 	log_info("agent: shutting down framework %s: killing its %zu task(s)", fid, n);
 }
 
-static json_t *task_json(const struct task *t)
+static json_t *task_json(const struct atask *t)
 {
 	const char *name = json_string_value(json_object_get(t->task_info, "name"));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:s}", "id", t->task_id, "name",
 			 name ? name : "", "framework_id", t->framework_id, "executor_id",
 			 t->executor_id, "slave_id", t->agent->id, "state",
-			 atask_state_name(t->state), "resources", t->resources_summary, "statuses",
+			 mesos_task_state_name(t->state), "resources", t->resources_summary, "statuses",
 			 t->statuses, "user", t->user);
 }
 
-void atask_executor_name(const struct task *t, char *buf, size_t size)
+void atask_executor_name(const struct atask *t, char *buf, size_t size)
 {
 	const char *cmd = json_string_value(
 		json_object_get(json_object_get(t->task_info, "command"), "value"));
@@ -671,7 +649,7 @@ void atask_executor_name(const struct task *t, char *buf, size_t size)
 		 cmd ? cmd : "");
 }
 
-static json_t *executor_json(const struct task *t)
+static json_t *executor_json(const struct atask *t)
 {
 	char name[512];
 	json_t *ex;
@@ -682,13 +660,13 @@ static json_t *executor_json(const struct task *t)
 		       t->framework_id, "container", t->container_id, "directory", t->sandbox,
 		       "resources", t->resources_summary, "tasks", "queued_tasks",
 		       "completed_tasks");
-	json_array_append_new(json_object_get(ex, atask_state_terminal(t->state) ? "completed_tasks"
+	json_array_append_new(json_object_get(ex, mesos_task_state_terminal(t->state) ? "completed_tasks"
 										 : "tasks"),
 			      task_json(t));
 	return ex;
 }
 
-void atask_complete(struct task *t)
+void atask_complete(struct atask *t)
 {
 	struct agent *a = t->agent;
 	struct agent_framework *fw = framework_get(a, t->framework_id, NULL);
@@ -702,7 +680,7 @@ void atask_complete(struct task *t)
 	map_del(&a->tasks, t->key);
 	supervisor_forget(t);
 	log_debug("agent: task %s of framework %s complete (%s acknowledged)", t->task_id,
-		  t->framework_id, atask_state_name(t->state));
+		  t->framework_id, mesos_task_state_name(t->state));
 	atask_free(t);
 	if (!fw->active)
 		frameworks_trim(a);
@@ -712,7 +690,7 @@ void atasks_acknowledge(struct agent *a, const json_t *p)
 {
 	const char *fid = event_id(p, "framework_id"), *tid = event_id(p, "task_id");
 	const char *uuid = json_string_value(json_object_get(p, "uuid"));
-	struct task *t;
+	struct atask *t;
 	int r;
 
 	if (!fid || !tid || !uuid) {
@@ -748,10 +726,10 @@ json_t *atasks_subscribe_json(struct agent *a)
 
 	map_iter_init(&it, &a->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
-		struct task *t = v;
+		struct atask *t = v;
 		json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O}", "framework_info",
 						     t->framework_info, "task", t->task_info,
-						     "state", atask_state_name(t->state),
+						     "state", mesos_task_state_name(t->state),
 						     "statuses", t->statuses));
 	}
 	return arr;
@@ -793,14 +771,14 @@ json_t *atasks_state_json(struct agent *a, bool completed)
 	if (!completed) {
 		map_iter_init(&it, &a->tasks);
 		while (map_iter_next(&it, NULL, &v)) {
-			struct task *t = v;
+			struct atask *t = v;
 			json_t *list = json_object_get(by_framework, t->framework_id);
 			json_t *ex = executor_json(t);
 			if (!list) {
 				list = json_array();
 				json_object_set_new(by_framework, t->framework_id, list);
 			}
-			if (t->sup_alive && !atask_state_terminal(t->state))
+			if (t->sup_alive && !mesos_task_state_terminal(t->state))
 				json_object_set_new(ex, "statistics", mon_task_statistics(usage, t));
 			json_array_append_new(list, ex);
 		}

@@ -33,25 +33,16 @@
 #include <sys/types.h>
 
 #include "core/ids.h"
+#include "core/mesos.h"
 
 struct agent;
 
-enum task_state {
-	TASK_STAGING = 0,
-	TASK_STARTING,
-	TASK_RUNNING,
-	TASK_FINISHED,
-	TASK_FAILED,
-	TASK_KILLED,
-	TASK_LOST,
-};
-#define TASK_STATE_COUNT 7
 
 enum status_source { SOURCE_AGENT = 0, SOURCE_EXECUTOR };
 
 /* One status to report: what atask_set_state() turns into a TaskStatus. */
 struct task_outcome {
-	enum task_state state;
+	enum mesos_task_state state;
 	enum status_source source;
 	const char *reason; /* "REASON_..." (static string) or NULL */
 	char message[512];
@@ -68,7 +59,7 @@ struct task_update {
 
 #define TASK_KEY_MAX 520 /* "<framework_id>/<task_id>": ids have no '/' */
 
-struct task {
+struct atask {
 	struct agent *agent;
 	char key[TASK_KEY_MAX];
 	char *framework_id, *task_id, *executor_id; /* owned */
@@ -78,13 +69,13 @@ struct task {
 	char *task_meta; /* run_meta/tasks/<tid>: task.info, task.updates */
 	json_t *task_info, *framework_info; /* as received in LAUNCH, owned */
 	char *user;			    /* the user the command runs as */
-	enum task_state state;
+	enum mesos_task_state state;
 	json_t *statuses;	   /* [{state, timestamp}] for /state, bounded */
 	json_t *resources_summary; /* res_to_summary of the task's resources */
 
 	/* supervisor (launcher.c, spawner.c) */
 	bool spawning;		  /* asked the spawner; its reply has not come */
-	struct task *spawn_next;  /* in a->spawn_head's list */
+	struct atask *spawn_next;  /* in a->spawn_head's list */
 	uint64_t spawn_seq;
 	pid_t sup_pid;
 	unsigned long long sup_start; /* /proc/<pid>/stat field 22: defeats pid reuse */
@@ -105,7 +96,8 @@ struct task {
 
 	/* kill */
 	bool kill_requested;
-	struct task_outcome kill_outcome; /* reported when the kill ends it; state 0 = default */
+	struct task_outcome kill_outcome; /* reported when the kill ends it, when kill_outcome_set */
+	bool kill_outcome_set;
 	double kill_grace;		  /* seconds between SIGTERM and SIGKILL */
 	struct event *kill_timer;
 
@@ -134,11 +126,6 @@ struct agent_framework {
 #define TASK_MAX_STATUSES 32	     /* history kept per task for /state */
 
 /* ---- tasks.c ---- */
-const char *atask_state_name(enum task_state s);
-bool atask_state_terminal(enum task_state s);
-/* Parses "TASK_RUNNING" etc.; -1 when unknown. */
-int atask_state_parse(const char *name);
-
 /* Sets up the task table, the SIGCHLD reaper and the supervisor channel. */
 int atasks_init(struct agent *a, char *err, size_t errlen);
 /* Frees every task record (the tasks themselves keep running). */
@@ -166,34 +153,34 @@ size_t atasks_count(const struct agent *a);
 /* Fills o as an agent-made TASK_FAILED with reason and message; returns 1. */
 int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int atask_set_state(struct task *t, const struct task_outcome *o);
+int atask_set_state(struct atask *t, const struct task_outcome *o);
 /* Allocates a task record for fid/tid (not inserted). */
-struct task *atask_alloc(struct agent *a, const char *framework_id, const char *task_id);
+struct atask *atask_alloc(struct agent *a, const char *framework_id, const char *task_id);
 /* Fills t->user, resources_summary and kill_grace from t->task_info and framework_info. */
-void atask_describe(struct task *t);
+void atask_describe(struct atask *t);
 /* Inserts t into the table and its framework (creating it from info). */
-void atask_insert(struct task *t);
-void atask_free(struct task *t);
+void atask_insert(struct atask *t);
+void atask_free(struct atask *t);
 /* Watches t->pidfd; the supervisor's exit leads to the terminal update. */
-void atask_watch_supervisor(struct task *t);
+void atask_watch_supervisor(struct atask *t);
 /*
  * The spawner answered a launch: pidfd/pid of the supervisor, or pid < 0
  * with why. Takes the pidfd.
  */
-void atask_on_spawned(struct task *t, pid_t pid, int pidfd, const char *why);
+void atask_on_spawned(struct atask *t, pid_t pid, int pidfd, const char *why);
 /* The supervisor reported that the command was exec'd (pid = the task). */
-void atask_on_started(struct task *t, pid_t task_pid);
+void atask_on_started(struct atask *t, pid_t task_pid);
 /* The supervisor is gone: turns its exit_status into the terminal update. */
-void atask_on_supervisor_exit(struct task *t);
+void atask_on_supervisor_exit(struct atask *t);
 /* Sends SIGTERM (through the supervisor) and arms the SIGKILL timer. */
-void atask_kill(struct task *t, double grace, const struct task_outcome *why);
+void atask_kill(struct atask *t, double grace, const struct task_outcome *why);
 /* Called when the terminal update was acknowledged; frees t. */
-void atask_complete(struct task *t);
+void atask_complete(struct atask *t);
 /* Mesos' command executor name of t ("Command Executor (Task: ...) (Command: ...)"). */
-void atask_executor_name(const struct task *t, char *buf, size_t size);
+void atask_executor_name(const struct atask *t, char *buf, size_t size);
 /* Finds a live task by framework and task id. */
-struct task *atasks_find(struct agent *a, const char *framework_id, const char *task_id);
-struct task *atasks_find_by_supervisor(struct agent *a, pid_t sup_pid);
+struct atask *atasks_find(struct agent *a, const char *framework_id, const char *task_id);
+struct atask *atasks_find_by_supervisor(struct agent *a, pid_t sup_pid);
 
 /* ---- task_recovery.c ---- */
 /*

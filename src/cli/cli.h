@@ -5,10 +5,10 @@
 #ifndef AGORA_CLI_CLI_H
 #define AGORA_CLI_CLI_H
 
-int up_main(int argc, char **argv);
+int cli_up_main(int argc, char **argv);
 /* `agora execute`: run one command task and exit with its exit code. */
-int execute_main(int argc, char **argv);
+int cli_execute_main(int argc, char **argv);
 /* `agora job <verb>`: add/ls/run/rm/runs/logs against `agora jobs`. */
-int job_main(int argc, char **argv);
+int cli_job_main(int argc, char **argv);
 
 #endif

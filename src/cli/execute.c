@@ -682,22 +682,23 @@ static void on_subscribed(struct sched *s, const char *framework_id, bool resubs
 		out("Subscribed with ID %s\n", framework_id);
 }
 
-static void on_update(struct sched *s, const struct sched_status *st, void *arg)
+static void on_update(struct sched *s, const struct mesos_task_status *st, void *arg)
 {
 	struct exec *x = arg;
-	bool terminal = sched_state_terminal(st->state);
+	bool terminal = mesos_task_state_terminal(st->state);
 	bool ran;
 	(void)s;
 
 	if (strcmp(st->task_id, x->task_id) || x->terminal)
 		return;
-	out("Received status update %s for task '%s'%s%s%s\n", st->state, st->task_id,
+	out("Received status update %s for task '%s'%s%s%s\n", mesos_task_state_name(st->state),
+	    st->task_id,
 	    st->source ? " (source: " : "", st->source ? st->source : "", st->source ? ")" : "");
 	if (terminal && st->message)
 		out("  message: '%s'\n", st->message);
-	if (terminal && st->reason && strcmp(st->state, "TASK_FINISHED"))
+	if (terminal && st->reason && st->state != TASK_FINISHED)
 		out("  reason: %s\n", st->reason);
-	if (!strcmp(st->state, "TASK_RUNNING") && !x->running_seen) {
+	if (st->state == TASK_RUNNING && !x->running_seen) {
 		x->running_seen = true;
 		if (x->flags.kill_after > 0)
 			arm(x->kill_timer, x->flags.kill_after);
@@ -710,8 +711,8 @@ static void on_update(struct sched *s, const struct sched_status *st, void *arg)
 	if (!x->interrupted)
 		x->exit_code = sched_exit_code(st->state, st->message);
 	/* Only a task that reached its agent has a sandbox worth pointing at. */
-	ran = x->running_seen || !strcmp(st->state, "TASK_FINISHED") ||
-	      !strcmp(st->state, "TASK_FAILED") || !strcmp(st->state, "TASK_KILLED");
+	ran = x->running_seen || st->state == TASK_FINISHED || st->state == TASK_FAILED ||
+	      st->state == TASK_KILLED;
 	if (ran)
 		lookup_sandbox(x);
 	if (!x->lookup_busy)
@@ -921,7 +922,7 @@ static void exec_cleanup(struct exec *x)
 	flags_free(exec_flag_defs, ARRAY_LEN(exec_flag_defs), &x->flags);
 }
 
-int execute_main(int argc, char **argv)
+int cli_execute_main(int argc, char **argv)
 {
 	struct exec x;
 	struct flags_result fr;

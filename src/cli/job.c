@@ -33,8 +33,8 @@
 #include "cli/cli.h"
 #include "core/http.h"
 #include "core/ids.h"
+#include "core/mesos.h"
 #include "core/util.h"
-#include "jobs/job.h"
 
 #define DEFAULT_JOBS "127.0.0.1:4400"
 #define REQUEST_TIMEOUT 30.0	   /* seconds */
@@ -42,6 +42,14 @@
 #define FOLLOW_NO_SANDBOX_TRIES 40 /* 20 s for a finished run's sandbox to show */
 #define URI_MAX 8192
 #define CELL_MAX 512
+/*
+ * The CLI is a plain client of the REST API (docs/chronos-api.md): the
+ * service alone judges job names and documents. These bounds only size
+ * the CLI's own buffers: a name of up to 255 bytes, percent-encoded, and
+ * the service's own 4 MiB limit on one job document.
+ */
+#define NAME_ARG_MAX (3 * 255)
+#define ADD_BODY_MAX (4u << 20)
 
 struct job_cli {
 	char host[256];
@@ -189,19 +197,27 @@ static json_t *get_json(struct job_cli *c, const char *uri, const char *what)
 	return doc;
 }
 
-/* The job name of argument i, checked and percent-encoded into buf. */
+/*
+ * The job name of argument i, percent-encoded into buf for the URI path.
+ * Whether it names a job is the service's answer ("Job '...' not found").
+ */
 static int name_arg(const struct job_cli *c, int i, char *buf, size_t size)
 {
+	char *enc;
+	int r;
+
 	if (c->npos <= i) {
 		fail("missing the job NAME (see 'agora job --help')");
 		return -EINVAL;
 	}
-	if (!job_name_valid(c->pos[i])) {
-		fail("'%s' is not a job name (letters, digits, '_', '.', '-')", c->pos[i]);
-		return -EINVAL;
-	}
-	str_copy(buf, c->pos[i], size); /* [\w.-]+ needs no percent-encoding */
-	return 0;
+	enc = evhttp_uriencode(c->pos[i], -1, 0);
+	r = enc && *enc && strlen(enc) <= NAME_ARG_MAX ? 0 : -EINVAL;
+	if (r == 0)
+		str_copy(buf, enc, size);
+	free(enc);
+	if (r < 0)
+		fail("'%.300s' is not a job name (1 to 255 bytes)", c->pos[i]);
+	return r < 0 ? -EINVAL : 0;
 }
 
 /* ---- tables ---- */
@@ -256,14 +272,14 @@ static void table_print(struct table *t)
 
 /* ---- verbs ---- */
 
-/* Reads FILE, or stdin for "-", up to JOB_JSON_MAX bytes. */
+/* Reads FILE, or stdin for "-", up to ADD_BODY_MAX bytes. */
 static int read_input(const char *path, char **text, size_t *len)
 {
 	size_t cap = 65536, n = 0;
 	char *buf;
 
 	if (strcmp(path, "-"))
-		return file_read_all(path, JOB_JSON_MAX, text, len);
+		return file_read_all(path, ADD_BODY_MAX, text, len);
 	buf = xmalloc(cap + 1);
 	for (;;) {
 		size_t got = fread(buf + n, 1, cap - n, stdin);
@@ -271,7 +287,7 @@ static int read_input(const char *path, char **text, size_t *len)
 		if (got == 0)
 			break;
 		if (n == cap) {
-			if (cap >= JOB_JSON_MAX) {
+			if (cap >= ADD_BODY_MAX) {
 				free(buf);
 				return -EFBIG;
 			}
@@ -377,7 +393,7 @@ static int verb_ls(struct job_cli *c)
 static int job_action(struct job_cli *c, enum evhttp_cmd_type method, const char *verb,
 		      const char *done_fmt)
 {
-	char name[JOB_NAME_MAX + 1], uri[URI_MAX], what[JOB_NAME_MAX + 32];
+	char name[NAME_ARG_MAX + 1], uri[URI_MAX], what[NAME_ARG_MAX + 32];
 	struct reply rep;
 	int rc = 1;
 
@@ -393,10 +409,10 @@ static int job_action(struct job_cli *c, enum evhttp_cmd_type method, const char
 		}
 		free(enc);
 	}
-	snprintf(what, sizeof(what), "%s %s", verb, name);
+	snprintf(what, sizeof(what), "%s %.300s", verb, c->pos[0]);
 	request(c, method, uri, NULL, 0, &rep);
 	if (rep.status == 204) {
-		printf(done_fmt, name);
+		printf(done_fmt, c->pos[0]);
 		rc = 0;
 	} else {
 		report(c, &rep, what);
@@ -421,7 +437,7 @@ static void local_time(const json_t *v, char *buf, size_t size)
 
 static int verb_runs(struct job_cli *c)
 {
-	char name[JOB_NAME_MAX + 1], uri[URI_MAX], what[JOB_NAME_MAX + 16];
+	char name[NAME_ARG_MAX + 1], uri[URI_MAX], what[NAME_ARG_MAX + 16];
 	struct table t = { 8, 0, NULL };
 	json_t *doc, *run;
 	size_t i;
@@ -429,7 +445,7 @@ static int verb_runs(struct job_cli *c)
 	if (name_arg(c, 0, name, sizeof(name)) < 0)
 		return 2;
 	snprintf(uri, sizeof(uri), "/v1/scheduler/job/%s/runs", name);
-	snprintf(what, sizeof(what), "runs %s", name);
+	snprintf(what, sizeof(what), "runs %.300s", c->pos[0]);
 	if (!(doc = get_json(c, uri, what)))
 		return 1;
 	table_add(&t, (const char *const[]){ "RUN", "TASK", "AGENT", "START", "END", "STATE",
@@ -457,16 +473,12 @@ static int verb_runs(struct job_cli *c)
 	return 0;
 }
 
+/* A run's state (a TaskState name) that will not change any more; unknown names count. */
 static bool state_terminal(const char *state)
 {
-	static const char *const live[] = { "TASK_STAGING", "TASK_STARTING", "TASK_RUNNING",
-					    "TASK_KILLING" };
-	if (!state)
-		return false;
-	for (size_t i = 0; i < ARRAY_LEN(live); i++)
-		if (!strcmp(state, live[i]))
-			return false;
-	return true;
+	int s = mesos_task_state_parse(state);
+
+	return state && !(s >= 0 && mesos_task_state_live((enum mesos_task_state)s));
 }
 
 struct follow {
@@ -480,7 +492,7 @@ struct follow {
  */
 static int logs_step(struct job_cli *c, const char *name, struct follow *f)
 {
-	char uri[URI_MAX], what[JOB_NAME_MAX + 16], run[48] = "";
+	char uri[URI_MAX], what[NAME_ARG_MAX + 16], run[48] = "";
 	const char *data, *state;
 	struct reply rep;
 	json_t *doc = NULL;
@@ -490,7 +502,7 @@ static int logs_step(struct job_cli *c, const char *name, struct follow *f)
 		snprintf(run, sizeof(run), "&run=%lld", (long long)f->run_id);
 	snprintf(uri, sizeof(uri), "/v1/scheduler/job/%s/logs?file=%s&offset=%lld%s", name,
 		 c->stderr_file ? "stderr" : "stdout", (long long)f->offset, run);
-	snprintf(what, sizeof(what), "logs %s", name);
+	snprintf(what, sizeof(what), "logs %.300s", c->pos[0]);
 	request(c, EVHTTP_REQ_GET, uri, NULL, 0, &rep);
 	if (rep.status == 404 && c->follow) {
 		doc = json_loadb(rep.body, rep.len, 0, NULL);
@@ -524,7 +536,7 @@ out:
 
 static int verb_logs(struct job_cli *c)
 {
-	char name[JOB_NAME_MAX + 1];
+	char name[NAME_ARG_MAX + 1];
 	struct follow f = { 0, -1, 0 };
 	int r;
 
@@ -655,7 +667,7 @@ static int dispatch(struct job_cli *c, const char *verb)
 	return 2;
 }
 
-int job_main(int argc, char **argv)
+int cli_job_main(int argc, char **argv)
 {
 	struct job_cli c;
 	const char *verb = argc > 2 ? argv[2] : NULL;

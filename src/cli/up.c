@@ -295,7 +295,7 @@ static void on_poll_timer(evutil_socket_t fd, short what, void *arg)
 	poll_state(arg);
 }
 
-int up_main(int argc, char **argv)
+int cli_up_main(int argc, char **argv)
 {
 	struct up u;
 	struct flags_result fr;

@@ -498,13 +498,13 @@ static void handle_update(struct sched *s, json_t *ev)
 {
 	struct jerr err = { { 0 } };
 	json_t *payload = NULL, *status = NULL;
-	struct sched_status st;
+	struct mesos_task_status st;
 	unsigned gen = s->stream_gen;
 	int rc;
 
 	if (jget_obj(ev, "update", "event", true, &payload, &err) ||
 	    jget_obj(payload, "status", "update", true, &status, &err) ||
-	    sched_status_parse(status, &st, &err) < 0) {
+	    mesos_task_status_parse(status, &st, &err) < 0) {
 		log_warnx("scheduler: ignoring malformed UPDATE event: %s", err.msg);
 		return;
 	}
@@ -519,12 +519,13 @@ static void handle_update(struct sched *s, json_t *ev)
 		return;
 	if (!st.agent_id) {
 		log_warnx("scheduler: update %s for task %s has a uuid but no agent_id; "
-			  "cannot acknowledge it", st.state, st.task_id);
+			  "cannot acknowledge it", mesos_task_state_name(st.state), st.task_id);
 		return;
 	}
 	rc = sched_acknowledge(s, st.agent_id, st.task_id, st.uuid, NULL, NULL);
 	if (rc < 0)
-		log_warnx("scheduler: cannot acknowledge %s for task %s: %s", st.state,
+		log_warnx("scheduler: cannot acknowledge %s for task %s: %s",
+			  mesos_task_state_name(st.state),
 			  st.task_id, strerror(-rc));
 }
 

@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "core/json.h"
+#include "core/mesos.h"
 #include "core/resources.h"
 
 #define SCHED_EVENT_MAX (16u << 20)   /* one RecordIO record */
@@ -58,20 +59,6 @@ enum sched_error_kind {
 	SCHED_ERR_SUBSCRIBE,  /* any other non-200 answer to SUBSCRIBE */
 	SCHED_ERR_EVENT,      /* an ERROR event on the stream (refused, failed over) */
 	SCHED_ERR_PROTOCOL,   /* malformed stream, missing Mesos-Stream-Id, ... */
-};
-
-/* A TaskStatus, parsed; the strings point into the event (valid during the callback). */
-struct sched_status {
-	const char *task_id;	 /* required */
-	const char *state;	 /* "TASK_RUNNING", ... required */
-	const char *agent_id;	 /* NULL when absent */
-	const char *executor_id; /* NULL when absent */
-	const char *source;	 /* "SOURCE_EXECUTOR", ... or NULL */
-	const char *reason;	 /* "REASON_...", or NULL */
-	const char *message;	 /* or NULL */
-	const char *uuid;	 /* base64; NULL = nothing to acknowledge */
-	double timestamp;	 /* 0 when absent */
-	const json_t *json;	 /* the whole TaskStatus object */
 };
 
 /*
@@ -102,8 +89,8 @@ struct sched_callbacks {
 	/* OFFERS: the "offers" array of Offer objects (see sched_offer_parse). */
 	void (*offers)(struct sched *s, const json_t *offers, void *arg);
 	void (*rescind)(struct sched *s, const char *offer_id, void *arg);
-	/* UPDATE: acknowledged after return when st->uuid is set and !manual_ack. */
-	void (*update)(struct sched *s, const struct sched_status *st, void *arg);
+	/* UPDATE (st: core/mesos.h, valid during the call): acknowledged after return when st->uuid is set and !manual_ack. */
+	void (*update)(struct sched *s, const struct mesos_task_status *st, void *arg);
 	/* MESSAGE from an executor; data is decoded from base64. */
 	void (*message)(struct sched *s, const char *agent_id, const char *executor_id,
 			const uint8_t *data, size_t len, void *arg);
@@ -248,18 +235,14 @@ json_t *sched_message_payload(const char *agent_id, const char *executor_id, con
  * (caller decrefs) and points *type into it, or NULL with err filled.
  */
 json_t *sched_event_parse(const char *data, size_t len, const char **type, struct jerr *err);
-/* 0, or -EINVAL with err naming the field. */
-int sched_status_parse(const json_t *status, struct sched_status *out, struct jerr *err);
 int sched_offer_parse(const json_t *offer, struct sched_offer *out, struct jerr *err);
 void sched_offer_free(struct sched_offer *o);
 
-/* TASK_FINISHED, TASK_FAILED, ... (TASK_LOST counts as terminal, as Mesos does). */
-bool sched_state_terminal(const char *state);
 /*
  * The exit code a CLI should return for a terminal status: 0 for
  * TASK_FINISHED; N for "... exited with status N"; 128+S for
  * "... signal S" / "... signal <name>"; 1 otherwise.
  */
-int sched_exit_code(const char *state, const char *message);
+int sched_exit_code(enum mesos_task_state state, const char *message);
 
 #endif

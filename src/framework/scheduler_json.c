@@ -1,8 +1,8 @@
 /*
  * framework/scheduler_json — the pure half of the scheduler client (see
- * scheduler.h): master addresses, Call builders, event/TaskStatus/Offer
- * parsers and the exit code of a finished task. No I/O, no state, so the
- * unit tests exercise exactly what goes on the wire.
+ * scheduler.h): master addresses, Call builders, event and Offer parsers
+ * (TaskStatus is core/mesos.c) and the exit code of a finished task. No
+ * I/O, no state, so the unit tests exercise exactly what goes on the wire.
  *
  * Builders emit what Mesos' own JSON→protobuf conversion accepts: ids as
  * {"value": ...}, enums as names, bytes as padded base64, no nulls. They
@@ -27,7 +27,6 @@
 #include "core/resources.h"
 #include "core/util.h"
 
-#define STATUS_MESSAGE_MAX (64u << 10)
 #define ROLES_MAX 1024
 
 /* ---- addresses ---- */
@@ -353,29 +352,6 @@ static int need(int rc, struct jerr *err, const char *path, const char *key)
 	return rc;
 }
 
-int sched_status_parse(const json_t *status, struct sched_status *out, struct jerr *err)
-{
-	static const char P[] = "status";
-
-	memset(out, 0, sizeof(*out));
-	out->json = status;
-	if (!json_is_object(status))
-		return jerr_set(err, P, NULL, "expected an object");
-	if (need(jget_id(status, "task_id", P, true, &out->task_id, err), err, P, "task_id") ||
-	    need(jget_str(status, "state", P, true, 64, &out->state, err), err, P, "state") ||
-	    jget_id(status, "agent_id", P, false, &out->agent_id, err) < 0 ||
-	    jget_id(status, "executor_id", P, false, &out->executor_id, err) < 0 ||
-	    jget_str(status, "source", P, false, 64, &out->source, err) < 0 ||
-	    jget_str(status, "reason", P, false, 128, &out->reason, err) < 0 ||
-	    jget_str(status, "message", P, false, STATUS_MESSAGE_MAX, &out->message, err) < 0 ||
-	    jget_str(status, "uuid", P, false, 64, &out->uuid, err) < 0 ||
-	    jget_double(status, "timestamp", P, false, &out->timestamp, err) < 0)
-		return -EINVAL;
-	if (out->uuid && !*out->uuid)
-		out->uuid = NULL;
-	return 0;
-}
-
 /* offer.url.address: ip preferred (no name lookup needed), else hostname. */
 static int offer_parse_url(const json_t *offer, struct sched_offer *out, struct jerr *err)
 {
@@ -434,17 +410,6 @@ void sched_offer_free(struct sched_offer *o)
 
 /* ---- task states and exit codes ---- */
 
-bool sched_state_terminal(const char *state)
-{
-	static const char *const terminal[] = { "TASK_FINISHED", "TASK_FAILED", "TASK_KILLED",
-						"TASK_ERROR",	 "TASK_LOST",	"TASK_DROPPED",
-						"TASK_GONE",	 "TASK_GONE_BY_OPERATOR" };
-	for (size_t i = 0; state && i < ARRAY_LEN(terminal); i++)
-		if (!strcmp(state, terminal[i]))
-			return true;
-	return false;
-}
-
 /* Parses 1..max decimal digits at s; -1 when none or out of range. */
 static int leading_number(const char *s, int max)
 {
@@ -494,11 +459,11 @@ static int signal_number(const char *s)
 	return best;
 }
 
-int sched_exit_code(const char *state, const char *message)
+int sched_exit_code(enum mesos_task_state state, const char *message)
 {
 	const char *p;
 
-	if (state && !strcmp(state, "TASK_FINISHED"))
+	if (state == TASK_FINISHED)
 		return 0;
 	if (!message)
 		return 1;

@@ -50,6 +50,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/mesos.h"
 #include "core/store.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -263,17 +264,18 @@ static json_t *parents_json(const struct job *job)
 	return arr;
 }
 
-/* A2 row 3, plus agora's pendingReason ("" when nothing holds the job back). */
+/* A2 row 3, plus agora's pendingReason ("" only while the job runs). */
 static void h_summary(struct api_call *c)
 {
 	size_t n;
 	struct job_entry **v = graph_sorted_entries(c->s, &n);
 	json_t *jobs = json_array();
-	char state[64];
+	char state[64], reason[sizeof(v[0]->pending_reason)];
 
 	for (size_t i = 0; i < n; i++) {
 		const struct job *job = v[i]->job;
 		engine_job_state(v[i], state, sizeof(state));
+		engine_pending_reason(v[i], reason, sizeof(reason));
 		json_array_append_new(
 			jobs, json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:s}", "name", job->name,
 					"status", engine_job_status(v[i]), "state", state,
@@ -281,7 +283,7 @@ static void h_summary(struct api_call *c)
 					job->kind == JOB_SCHEDULED && job->schedule ? job->schedule
 										    : "",
 					"parents", parents_json(job), "disabled", job->disabled,
-					"pendingReason", v[i]->pending_reason));
+					"pendingReason", reason));
 	}
 	free(v);
 	reply_json(c->r, 200, json_pack("{s:o}", "jobs", jobs));
@@ -364,8 +366,8 @@ static int save_job(struct jobsvc *s, struct job_entry *e, struct job *job)
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.job = job;
 	tmp.edges = e ? kept_edges(e, job) : json_object();
-	store_flush(s); /* an open batch of run updates commits first */
-	r = store_put_job(s, &tmp);
+	jstore_flush(s); /* an open batch of run updates commits first */
+	r = jstore_put_job(s, &tmp);
 	json_decref(tmp.edges);
 	if (r < 0) {
 		log_error("jobs: cannot store job %s; the request is refused", job->name);
@@ -448,12 +450,12 @@ static void h_delete(struct api_call *c)
 	if (!e)
 		return;
 	str_copy(name, e->job->name, sizeof(name));
-	store_flush(s);
+	jstore_flush(s);
 	if (store_begin(s->db) < 0) {
 		reply_error(c->r, 500, "cannot delete job %s: the store is unavailable", name);
 		return;
 	}
-	if (store_delete_job(s, name) < 0) {
+	if (jstore_delete_job(s, name) < 0) {
 		store_rollback(s->db);
 		reply_error(c->r, 500, "cannot delete job %s from the store", name);
 		return;
@@ -490,7 +492,7 @@ static void h_success(struct api_call *c)
 	if (!e)
 		return;
 	engine_mark_success(c->s, e);
-	if (store_flush(c->s) < 0) { /* the engine batches its writes; 200 means stored */
+	if (jstore_flush(c->s) < 0) { /* the engine batches its writes; 200 means stored */
 		reply_error(c->r, 500, "cannot store job %s", e->job->name);
 		return;
 	}
@@ -565,7 +567,7 @@ static double quantile(const double *v, size_t n, double q)
 static bool run_succeeded(const json_t *run)
 {
 	const char *state = json_string_value(json_object_get(run, "state"));
-	return state && !strcmp(state, "TASK_FINISHED");
+	return mesos_task_state_parse(state) == TASK_FINISHED;
 }
 
 /* Histogram of successful run times in ms (Chronos' JobMetrics histogram). */
@@ -616,12 +618,14 @@ static void stat_time(const json_t *v, char *buf, size_t size)
 
 static const char *stat_status(const char *state)
 {
+	int s;
+
 	if (!state || !*state)
 		return "Idle";
-	if (!strcmp(state, "TASK_FINISHED"))
+	s = mesos_task_state_parse(state);
+	if (s == TASK_FINISHED)
 		return "Success";
-	if (!strcmp(state, "TASK_STAGING") || !strcmp(state, "TASK_STARTING") ||
-	    !strcmp(state, "TASK_RUNNING") || !strcmp(state, "TASK_KILLING"))
+	if (s >= 0 && mesos_task_state_live((enum mesos_task_state)s))
 		return "Running";
 	return "Fail";
 }
@@ -658,7 +662,7 @@ static void h_stat(struct api_call *c)
 
 	if (!e)
 		return;
-	runs = store_runs_json(c->s, e->job->name, API_STAT_RUNS);
+	runs = jstore_runs_json(c->s, e->job->name, API_STAT_RUNS);
 	history = json_array();
 	json_array_foreach(runs, i, run) {
 		if (i >= API_STAT_HISTORY)
@@ -696,7 +700,7 @@ static void h_stats(struct api_call *c)
 	v = graph_sorted_entries(c->s, &n);
 	rows = xcalloc(n + 1, sizeof(*rows));
 	for (i = 0; i < n; i++) {
-		json_t *runs = store_runs_json(c->s, v[i]->job->name, API_STAT_RUNS);
+		json_t *runs = jstore_runs_json(c->s, v[i]->job->name, API_STAT_RUNS);
 		json_t *h = histogram_json(runs);
 		if (json_integer_value(json_object_get(h, "count")) > 0)
 			rows[found++] = json_pack(
@@ -784,7 +788,7 @@ static void h_runs(struct api_call *c)
 	if (!e || query_int(c->r, "limit", 1, API_RUNS_MAX, &limit) < 0)
 		return;
 	reply_json(c->r, 200, json_pack("{s:o}", "runs",
-					 store_runs_json(c->s, e->job->name, (int)limit)));
+					 jstore_runs_json(c->s, e->job->name, (int)limit)));
 }
 
 struct log_req {
@@ -907,7 +911,7 @@ static void h_logs(struct api_call *c)
 	if (query_int(c->r, "offset", 0, INT64_MAX / 2, &offset) < 0 ||
 	    query_int(c->r, "run", 1, INT64_MAX, &run_id) < 0)
 		return;
-	run = store_run_json(c->s, e->job->name, run_id);
+	run = jstore_run_json(c->s, e->job->name, run_id);
 	if (!run) {
 		if (run_id < 0)
 			reply_error(c->r, 404, "job %s has not run yet", e->job->name);
@@ -1125,7 +1129,7 @@ static const struct http_route core_routes[] = {
 	{ 0, "/", api_dispatch, NULL, HTTP_PREFIX },
 };
 
-int api_start(struct jobsvc *s, char *err, size_t errlen)
+int jobs_api_start(struct jobsvc *s, char *err, size_t errlen)
 {
 	const char *addr = s->flags.http_address ? s->flags.http_address : "0.0.0.0";
 	int port;

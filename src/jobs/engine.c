@@ -14,7 +14,10 @@
  *     rows in the store;
  *   - pendingReason: one sentence per job saying why it is not running
  *     (no offer fits and what the largest offer had, refused by the
- *     master's ACL, agent lost, disabled, still running).
+ *     master's ACL, agent lost, disabled, still running). Every answer
+ *     about a job carries it (engine_pending_reason): what an event left
+ *     in entry->pending_reason, else what the job waits for right now
+ *     (its parents, its next due time), "" only while it runs.
  *
  * Invariants:
  *  1. A job has at most one queued run (entry->queued) and at most one
@@ -34,6 +37,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/mesos.h"
 #include "core/util.h"
 #include "jobs/service.h"
 
@@ -58,8 +62,8 @@ static void set_reason(struct job_entry *e, const char *fmt, ...)
 
 static void persist(struct jobsvc *s, struct job_entry *e)
 {
-	store_batch(s);
-	if (store_put_job(s, e) < 0)
+	jstore_batch(s);
+	if (jstore_put_job(s, e) < 0)
 		log_error("jobs: cannot store job %s; its counters may be stale after a restart",
 			  e->job->name);
 }
@@ -89,8 +93,10 @@ int engine_parse_schedule(struct jobsvc *s, const struct job *job, struct schedu
  * Timers run on the monotonic (coarse) clock and schedules on the wall
  * clock, so a timer may fire a few milliseconds before its occurrence.
  * Sleeping again for those few milliseconds has been seen to cost ~100 ms
- * under load; within EARLY_SLACK_MS the run is queued at once, stamped with
- * the occurrence's time.
+ * under load; within EARLY_SLACK_MS the run is queued at once. Either way
+ * the run is stamped with its occurrence's time (the schedule's start), as
+ * Chronos names a task after the time it was due, however late it fired:
+ * the runs of one schedule are exactly one period apart.
  */
 #define EARLY_SLACK_MS 10
 
@@ -103,10 +109,9 @@ static void on_due(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (e->job->disabled || !e->sched_ok)
 		return;
-	if (schedule_is_due(&e->sched, now))
-		enqueue(s, e, NULL, now, 0, false);
-	else if (schedule_next_due(&e->sched, &due) && due - now <= EARLY_SLACK_MS)
-		enqueue(s, e, NULL, due, 0, false);
+	if (schedule_is_due(&e->sched, now) ||
+	    (schedule_next_due(&e->sched, &due) && due - now <= EARLY_SLACK_MS))
+		enqueue(s, e, NULL, e->sched.start_ms, 0, false);
 	else
 		entry_arm(e); /* woke early (clock change): sleep again */
 }
@@ -231,12 +236,12 @@ static void launch_run(struct jobsvc *s, struct queued_run *q, const struct sche
 	if (o->agent_port)
 		snprintf(r->agent_url, sizeof(r->agent_url), "http://%s:%u", o->agent_host,
 			 o->agent_port);
-	str_copy(r->state, "TASK_STAGING", sizeof(r->state));
+	str_copy(r->state, mesos_task_state_name(TASK_STAGING), sizeof(r->state));
 	r->attempt = q->attempt;
 	r->due_ms = q->due_ms;
 	r->started = now_wall();
-	store_batch(s);
-	r->run_id = store_run_begin(s, r, e->job->name);
+	jstore_batch(s);
+	r->run_id = jstore_run_begin(s, r, e->job->name);
 	{
 		/*
 		 * The agent's /files API serves a run's sandbox under this virtual
@@ -246,7 +251,7 @@ static void launch_run(struct jobsvc *s, struct queued_run *q, const struct sche
 		char sandbox[700];
 		snprintf(sandbox, sizeof(sandbox), "/frameworks/%s/executors/%s/runs/latest",
 			 s->framework_id, r->task_id);
-		store_run_set_sandbox(s, r->run_id, sandbox);
+		jstore_run_set_sandbox(s, r->run_id, sandbox);
 	}
 	map_put(&s->runs, r->task_id, r);
 	e->running++;
@@ -354,7 +359,7 @@ struct held_offer {
 	struct queued_run *next;
 };
 
-static void on_update(struct sched *fw, const struct sched_status *st, void *arg);
+static void on_update(struct sched *fw, const struct mesos_task_status *st, void *arg);
 
 /*
  * Runs taken from an offer whose ACCEPT never reached the master (offer
@@ -367,13 +372,13 @@ static void fail_batch(struct jobsvc *s, const json_t *batch, const char *why)
 	size_t i;
 	json_t *ti;
 	json_array_foreach(batch, i, ti) {
-		struct sched_status st;
+		struct mesos_task_status st;
 		memset(&st, 0, sizeof(st));
 		st.task_id = json_string_value(json_object_get(json_object_get(ti, "task_id"),
 							       "value"));
 		if (!st.task_id)
 			continue;
-		st.state = "TASK_LOST";
+		st.state = TASK_LOST;
 		st.reason = "REASON_INVALID_OFFERS";
 		st.message = why;
 		st.source = "SOURCE_MASTER";
@@ -589,17 +594,17 @@ static void on_success(struct jobsvc *s, struct job_entry *e)
 static bool retry(struct jobsvc *s, struct job_entry *e, const struct run *r, const char *args);
 
 static void on_failure(struct jobsvc *s, struct job_entry *e, const struct run *r,
-		       const char *state, const char *message, const char *reason)
+		       enum mesos_task_state state, const char *message, const char *reason)
 {
 	char iso[SCHEDULE_TIME_MAX];
 
 	if (reason && !strcmp(reason, "REASON_TASK_UNAUTHORIZED"))
 		set_reason(e, "refused by the master: %s", message ? message : "not authorized");
-	else if (!strcmp(state, "TASK_LOST") || (reason && strstr(reason, "AGENT")))
-		set_reason(e, "last run lost (%s): %s", reason ? reason : state,
+	else if (state == TASK_LOST || (reason && strstr(reason, "AGENT")))
+		set_reason(e, "last run lost (%s): %s", reason ? reason : mesos_task_state_name(state),
 			   message ? message : "");
 	else
-		set_reason(e, "last run ended %s: %s", state, message ? message : "");
+		set_reason(e, "last run ended %s: %s", mesos_task_state_name(state), message ? message : "");
 	if (retry(s, e, r, NULL))
 		return;
 	now_iso(iso, sizeof(iso));
@@ -650,6 +655,26 @@ static bool retry(struct jobsvc *s, struct job_entry *e, const struct run *r, co
 	return true;
 }
 
+/* The parents of a dependent job with the fewest successes since it last started. */
+static void parents_behind(const struct job_entry *c, char *out, size_t size)
+{
+	json_int_t min = -1;
+
+	out[0] = '\0';
+	for (size_t p = 0; p < c->job->parents.n; p++) {
+		json_int_t v = json_integer_value(json_object_get(c->edges, c->job->parents.v[p]));
+		if (min < 0 || v < min)
+			min = v;
+	}
+	for (size_t p = 0; p < c->job->parents.n; p++) {
+		if (json_integer_value(json_object_get(c->edges, c->job->parents.v[p])) != min)
+			continue;
+		if (out[0])
+			str_append(out, ", ", size);
+		str_append(out, c->job->parents.v[p], size);
+	}
+}
+
 /* A7: each parent→child edge counts the parent's successes since the child started. */
 static void fire_children(struct jobsvc *s, struct job_entry *parent)
 {
@@ -670,10 +695,13 @@ static void fire_children(struct jobsvc *s, struct job_entry *parent)
 				min = v;
 		}
 		persist(s, c);
-		if (mine == min)
+		if (mine == min) {
 			enqueue(s, c, NULL, now_ms(), 0, false);
-		else
-			set_reason(c, "waiting for the other parents to succeed");
+		} else {
+			char names[512];
+			parents_behind(c, names, sizeof(names));
+			set_reason(c, "waiting for the other parents to succeed: %s", names);
+		}
 	}
 }
 
@@ -701,23 +729,24 @@ static void run_free(struct run *r)
 	free(r);
 }
 
-static void on_update(struct sched *fw, const struct sched_status *st, void *arg)
+static void on_update(struct sched *fw, const struct mesos_task_status *st, void *arg)
 {
 	struct jobsvc *s = arg;
 	struct run *r = map_get(&s->runs, st->task_id);
 	struct job_entry *e;
-	bool terminal = sched_state_terminal(st->state);
+	bool terminal = mesos_task_state_terminal(st->state);
+	const char *state = mesos_task_state_name(st->state);
 	(void)fw;
 
 	if (!r) {
 		if (!terminal)
-			log_info("jobs: update %s for unknown task %s", st->state, st->task_id);
+			log_info("jobs: update %s for unknown task %s", state, st->task_id);
 		if (st->uuid && st->agent_id)
 			sched_acknowledge(s->fw, st->agent_id, st->task_id, st->uuid, NULL, NULL);
 		return;
 	}
 	e = r->entry;
-	store_batch(s);
+	jstore_batch(s);
 	if (st->uuid) {
 		/* acknowledged once the batch holding this update has committed */
 		if (!s->pending_acks)
@@ -726,13 +755,13 @@ static void on_update(struct sched *fw, const struct sched_status *st, void *arg
 				       json_pack("[s,s,s]", st->agent_id ? st->agent_id : r->agent_id,
 						 st->task_id, st->uuid));
 	}
-	str_copy(r->state, st->state, sizeof(r->state));
+	str_copy(r->state, state, sizeof(r->state));
 	if (st->agent_id)
 		str_copy(r->agent_id, st->agent_id, sizeof(r->agent_id));
-	store_run_update(s, r, st->state, terminal ? exit_status_of(st->message) : -1, st->message,
+	jstore_run_update(s, r, state, terminal ? exit_status_of(st->message) : -1, st->message,
 			 NULL, terminal);
 	if (!terminal) {
-		if (!strcmp(st->state, "TASK_RUNNING")) {
+		if (st->state == TASK_RUNNING) {
 			if (e && json_object_size(e->edges)) {
 				json_object_clear(e->edges); /* A7: the child started */
 				persist(s, e);
@@ -743,13 +772,13 @@ static void on_update(struct sched *fw, const struct sched_status *st, void *arg
 	map_del(&s->runs, r->task_id);
 	if (e) {
 		e->running--;
-		if (!strcmp(st->state, "TASK_FINISHED"))
+		if (st->state == TASK_FINISHED)
 			on_success(s, e);
-		else if (!strcmp(st->state, "TASK_KILLED"))
+		else if (st->state == TASK_KILLED)
 			set_reason(e, "last run was killed");
 		else
 			on_failure(s, e, r, st->state, st->message, st->reason);
-		store_prune_runs(s, e->job->name, (int)s->flags.max_runs_per_job);
+		jstore_prune_runs(s, e->job->name, (int)s->flags.max_runs_per_job);
 	}
 	run_free(r);
 }
@@ -765,7 +794,7 @@ static int readopt_run(struct jobsvc *s, const char *job, const char *task_id, c
 	str_copy(r->task_id, task_id, sizeof(r->task_id));
 	str_copy(r->agent_id, agent_id ? agent_id : "", sizeof(r->agent_id));
 	str_copy(r->agent_url, agent_url ? agent_url : "", sizeof(r->agent_url));
-	str_copy(r->state, "TASK_STAGING", sizeof(r->state));
+	str_copy(r->state, mesos_task_state_name(TASK_STAGING), sizeof(r->state));
 	r->run_id = run_id;
 	r->attempt = attempt;
 	r->due_ms = due_ms;
@@ -810,7 +839,7 @@ static void on_subscribed(struct sched *fw, const char *framework_id, bool resub
 	s->suppressed = false;
 	if (strcmp(s->framework_id, framework_id)) {
 		str_copy(s->framework_id, framework_id, sizeof(s->framework_id));
-		if (store_set_meta(s, "framework_id", framework_id) < 0)
+		if (jstore_set_meta(s, "framework_id", framework_id) < 0)
 			log_error("jobs: cannot store the framework id");
 	}
 	log_info("jobs: %s with the master as framework %s",
@@ -855,9 +884,9 @@ int engine_start(struct jobsvc *s, char *err, size_t errlen)
 	char fid[256] = "";
 	int r;
 
-	if (store_get_meta(s, "framework_id", fid, sizeof(fid)) == 0)
+	if (jstore_get_meta(s, "framework_id", fid, sizeof(fid)) == 0)
 		str_copy(s->framework_id, fid, sizeof(s->framework_id));
-	store_open_runs(s, readopt_run);
+	jstore_open_runs(s, readopt_run);
 	info = json_pack("{s:s, s:s, s:f, s:b, s:[s], s:[{s:s}]}", "user", s->flags.user, "name",
 			 s->flags.mesos_framework_name, "failover_timeout",
 			 s->flags.failover_timeout, "checkpoint", s->flags.mesos_checkpoint,
@@ -891,7 +920,7 @@ void engine_stop(struct jobsvc *s)
 	struct map_iter it;
 	void *v;
 	drop_held(s, NULL);
-	store_flush(s);
+	jstore_flush(s);
 	json_decref(s->pending_acks);
 	s->pending_acks = NULL;
 	if (s->fw)
@@ -944,7 +973,7 @@ void engine_job_changed(struct jobsvc *s, struct job_entry *e)
 	entry_arm(e);
 }
 
-void entry_free(struct job_entry *e)
+void engine_entry_free(struct job_entry *e)
 {
 	if (!e)
 		return;
@@ -968,7 +997,7 @@ void engine_remove_entry(struct jobsvc *s, struct job_entry *e)
 		if (((struct run *)v)->entry == e)
 			((struct run *)v)->entry = NULL;
 	map_del(&s->jobs, e->job->name);
-	entry_free(e);
+	engine_entry_free(e);
 }
 
 void engine_run_now(struct jobsvc *s, struct job_entry *e, const char *args)
@@ -1022,10 +1051,41 @@ const char *engine_job_status(const struct job_entry *e)
 	return strcmp(ok, bad) >= 0 ? "success" : "failure";
 }
 
+void engine_pending_reason(const struct job_entry *e, char *buf, size_t size)
+{
+	char when[SCHEDULE_TIME_MAX], names[512];
+	int64_t due;
+
+	if (e->pending_reason[0]) {
+		str_copy(buf, e->pending_reason, size);
+	} else if (e->running > 0) {
+		str_copy(buf, "", size); /* not waiting */
+	} else if (e->job->disabled) {
+		str_copy(buf, "disabled", size);
+	} else if (e->queued) {
+		str_copy(buf, "queued: waiting for an offer from the master", size);
+	} else if (event_pending(e->retry_timer, EV_TIMEOUT, NULL)) {
+		snprintf(buf, size, "the last run failed; attempt %u starts after --failure_retry",
+			 e->retry_attempt);
+	} else if (e->job->kind == JOB_DEPENDENT) {
+		parents_behind(e, names, sizeof(names));
+		snprintf(buf, size, "waiting for its parents to succeed: %s", names);
+	} else if (!e->sched_ok) {
+		str_copy(buf, "its schedule cannot be used; replace the job", size);
+	} else if (schedule_next_due(&e->sched, &due) &&
+		   schedule_time_format(due, when, sizeof(when)) == 0) {
+		snprintf(buf, size, "waiting for its next scheduled run at %s", when);
+	} else {
+		str_copy(buf, "its schedule has no further runs", size);
+	}
+}
+
 json_t *engine_job_json(const struct job_entry *e, bool listing)
 {
 	json_t *o = listing ? job_to_listing_json(e->job) : job_to_json(e->job);
-	if (e->pending_reason[0])
-		json_object_set_new(o, "pendingReason", json_string(e->pending_reason));
+	char reason[sizeof(e->pending_reason)];
+
+	engine_pending_reason(e, reason, sizeof(reason));
+	json_object_set_new(o, "pendingReason", json_string(reason));
 	return o;
 }

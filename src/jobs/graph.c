@@ -11,7 +11,7 @@
  *  1. The graph is acyclic: the API asks graph_would_cycle() before it
  *     stores a dependent job, and re-parenting on delete cannot close a
  *     cycle (the deleted job's parents are ancestors of its children).
- *  2. Every job document this file changes is stored (store_put_job)
+ *  2. Every job document this file changes is stored (jstore_put_job)
  *     before the in-memory job is replaced; engine_job_changed() follows
  *     so the engine re-arms timers and drops edge counters of lost parents.
  *  3. Output of graph_dot/graph_csv lists jobs sorted by name, so two calls
@@ -153,7 +153,7 @@ void graph_reparent_children(struct jobsvc *s, struct job_entry *deleted)
 		struct job *old = child->job;
 
 		tmp.job = reparented(child->job, deleted->job);
-		if (store_put_job(s, &tmp) < 0)
+		if (jstore_put_job(s, &tmp) < 0)
 			log_error("jobs: cannot store job %s re-parented after deleting %s; the "
 				  "change holds until a restart",
 				  child->job->name, deleted->job->name);

@@ -194,7 +194,7 @@ static void jobsvc_free(struct jobsvc *s)
 			free(q->args);
 			free(q);
 		}
-		entry_free(e);
+		engine_entry_free(e);
 	}
 	map_clear(&s->jobs);
 	http_server_free(s->http);
@@ -245,17 +245,17 @@ int jobs_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	s.start_time = now_wall();
 	schedule_tzdb_init(&s.tzdb, s.flags.tz_dir);
-	if (store_jobs_open(&s, err, sizeof(err)) < 0) {
+	if (jstore_jobs_open(&s, err, sizeof(err)) < 0) {
 		log_error("jobs: %s", err);
 		goto out;
 	}
 	s.base = event_base_new();
 	if (!s.base)
 		fatalx("jobs: event_base_new failed");
-	n = store_load_jobs(&s, load_one);
+	n = jstore_load_jobs(&s, load_one);
 	if (n > 0)
 		log_info("jobs: loaded %d job(s) from %s/jobs.db", n, s.flags.work_dir);
-	if (api_start(&s, err, sizeof(err)) < 0) {
+	if (jobs_api_start(&s, err, sizeof(err)) < 0) {
 		log_error("jobs: %s", err);
 		goto out;
 	}

@@ -147,36 +147,36 @@ struct jobsvc {
 };
 
 /* store.c */
-int store_jobs_open(struct jobsvc *s, char *err, size_t errlen);
+int jstore_jobs_open(struct jobsvc *s, char *err, size_t errlen);
 /*
  * Writes from the status-update path are batched: the first one in a loop
  * turn opens a transaction that commits at the end of the turn, and the
  * acknowledgements of the updates behind them are sent only after that
- * commit. store_flush() commits now (the API calls it before any 2xx, so
+ * commit. jstore_flush() commits now (the API calls it before any 2xx, so
  * a reply still means "on disk"); 0 or -EIO.
  */
-void store_batch(struct jobsvc *s);
-int store_flush(struct jobsvc *s);
+void jstore_batch(struct jobsvc *s);
+int jstore_flush(struct jobsvc *s);
 /* Writes the job (and its agora state: edges) durably. 0 or -EIO. */
-int store_put_job(struct jobsvc *s, const struct job_entry *e);
-int store_delete_job(struct jobsvc *s, const char *name);
+int jstore_put_job(struct jobsvc *s, const struct job_entry *e);
+int jstore_delete_job(struct jobsvc *s, const char *name);
 /* Calls fn for every stored job document. */
-int store_load_jobs(struct jobsvc *s, int (*fn)(struct jobsvc *, json_t *doc, json_t *edges));
-int64_t store_run_begin(struct jobsvc *s, const struct run *r, const char *job_name);
-int store_run_update(struct jobsvc *s, const struct run *r, const char *state, int exit_status,
+int jstore_load_jobs(struct jobsvc *s, int (*fn)(struct jobsvc *, json_t *doc, json_t *edges));
+int64_t jstore_run_begin(struct jobsvc *s, const struct run *r, const char *job_name);
+int jstore_run_update(struct jobsvc *s, const struct run *r, const char *state, int exit_status,
 		     const char *message, const char *sandbox, bool ended);
 /* Runs of a job, newest first, at most limit. */
-json_t *store_runs_json(struct jobsvc *s, const char *job_name, int limit);
+json_t *jstore_runs_json(struct jobsvc *s, const char *job_name, int limit);
 /* One run by id (or the newest of the job when run_id < 0); NULL when none. */
-json_t *store_run_json(struct jobsvc *s, const char *job_name, int64_t run_id);
-int store_run_set_sandbox(struct jobsvc *s, int64_t run_id, const char *sandbox);
+json_t *jstore_run_json(struct jobsvc *s, const char *job_name, int64_t run_id);
+int jstore_run_set_sandbox(struct jobsvc *s, int64_t run_id, const char *sandbox);
 /* Non-terminal runs (for reconciliation after a restart). */
-int store_open_runs(struct jobsvc *s, int (*fn)(struct jobsvc *, const char *job, const char *task_id,
+int jstore_open_runs(struct jobsvc *s, int (*fn)(struct jobsvc *, const char *job, const char *task_id,
 						   const char *agent_id, const char *agent_url,
 						   int64_t run_id, unsigned attempt, int64_t due_ms));
-int store_get_meta(struct jobsvc *s, const char *key, char *out, size_t size);
-int store_set_meta(struct jobsvc *s, const char *key, const char *value);
-void store_prune_runs(struct jobsvc *s, const char *job_name, int keep);
+int jstore_get_meta(struct jobsvc *s, const char *key, char *out, size_t size);
+int jstore_set_meta(struct jobsvc *s, const char *key, const char *value);
+void jstore_prune_runs(struct jobsvc *s, const char *job_name, int keep);
 
 /* engine.c */
 int engine_start(struct jobsvc *s, char *err, size_t errlen);
@@ -195,12 +195,17 @@ void engine_mark_success(struct jobsvc *s, struct job_entry *e);
 void engine_job_state(const struct job_entry *e, char *buf, size_t size);
 /* "success", "failure", "fresh" */
 const char *engine_job_status(const struct job_entry *e);
-/* The job's Chronos JSON plus agora's "pendingReason" and "state". */
+/*
+ * Why the job is not running, in one sentence ("" only while it runs): the
+ * last event's reason, else what it waits for (parents, next due time).
+ */
+void engine_pending_reason(const struct job_entry *e, char *buf, size_t size);
+/* The job's Chronos JSON plus agora's "pendingReason" (always) and "state". */
 json_t *engine_job_json(const struct job_entry *e, bool listing);
 /* Parses and validates a schedule for a job; err for a 400. */
 int engine_parse_schedule(struct jobsvc *s, const struct job *job, struct schedule *out,
 			  char *err, size_t errlen);
-void entry_free(struct job_entry *e);
+void engine_entry_free(struct job_entry *e);
 
 /* graph.c */
 /* Names of the jobs that have e's name among their parents. */
@@ -215,7 +220,7 @@ char *graph_dot(struct jobsvc *s);
 char *graph_csv(struct jobsvc *s);
 
 /* api.c */
-int api_start(struct jobsvc *s, char *err, size_t errlen);
+int jobs_api_start(struct jobsvc *s, char *err, size_t errlen);
 
 int jobs_main(int argc, char **argv);
 

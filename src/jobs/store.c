@@ -36,7 +36,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 
-int store_jobs_open(struct jobsvc *s, char *err, size_t errlen)
+int jstore_jobs_open(struct jobsvc *s, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	int r = mkdir_p(s->flags.work_dir, 0700);
@@ -56,10 +56,10 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	store_flush(arg);
+	jstore_flush(arg);
 }
 
-void store_batch(struct jobsvc *s)
+void jstore_batch(struct jobsvc *s)
 {
 	struct timeval zero = { 0, 0 };
 	if (s->in_batch)
@@ -68,7 +68,7 @@ void store_batch(struct jobsvc *s)
 		return; /* writes fall back to one transaction each */
 	s->in_batch = true;
 	if (event_base_once(s->base, -1, EV_TIMEOUT, on_flush, s, &zero) < 0)
-		store_flush(s);
+		jstore_flush(s);
 }
 
 static void send_acks(struct jobsvc *s)
@@ -86,7 +86,7 @@ static void send_acks(struct jobsvc *s)
 	json_array_clear(s->pending_acks);
 }
 
-int store_flush(struct jobsvc *s)
+int jstore_flush(struct jobsvc *s)
 {
 	int r = 0;
 	if (s->in_batch) {
@@ -104,7 +104,7 @@ int store_flush(struct jobsvc *s)
 	return r;
 }
 
-int store_put_job(struct jobsvc *s, const struct job_entry *e)
+int jstore_put_job(struct jobsvc *s, const struct job_entry *e)
 {
 	json_t *doc = job_to_json(e->job);
 	char *text = json_compact(doc), *edges = json_compact(e->edges);
@@ -124,7 +124,7 @@ int store_put_job(struct jobsvc *s, const struct job_entry *e)
 	return r;
 }
 
-int store_delete_job(struct jobsvc *s, const char *name)
+int jstore_delete_job(struct jobsvc *s, const char *name)
 {
 	sqlite3_stmt *st = store_prepare(s->db, "DELETE FROM jobs WHERE name=?1");
 	if (!st)
@@ -133,7 +133,7 @@ int store_delete_job(struct jobsvc *s, const char *name)
 	return store_run(st);
 }
 
-int store_load_jobs(struct jobsvc *s, int (*fn)(struct jobsvc *, json_t *doc, json_t *edges))
+int jstore_load_jobs(struct jobsvc *s, int (*fn)(struct jobsvc *, json_t *doc, json_t *edges))
 {
 	sqlite3_stmt *st = store_prepare(s->db, "SELECT name, doc, edges FROM jobs ORDER BY name");
 	int n = 0;
@@ -155,7 +155,7 @@ int store_load_jobs(struct jobsvc *s, int (*fn)(struct jobsvc *, json_t *doc, js
 	return n;
 }
 
-int64_t store_run_begin(struct jobsvc *s, const struct run *r, const char *job_name)
+int64_t jstore_run_begin(struct jobsvc *s, const struct run *r, const char *job_name)
 {
 	sqlite3_stmt *st = store_prepare(s->db,
 					 "INSERT INTO runs (job, task_id, agent_id, agent_url, "
@@ -175,7 +175,7 @@ int64_t store_run_begin(struct jobsvc *s, const struct run *r, const char *job_n
 	return sqlite3_last_insert_rowid(s->db);
 }
 
-int store_run_update(struct jobsvc *s, const struct run *r, const char *state, int exit_status,
+int jstore_run_update(struct jobsvc *s, const struct run *r, const char *state, int exit_status,
 		     const char *message, const char *sandbox, bool ended)
 {
 	sqlite3_stmt *st = store_prepare(
@@ -199,7 +199,7 @@ int store_run_update(struct jobsvc *s, const struct run *r, const char *state, i
 	return store_run(st);
 }
 
-json_t *store_runs_json(struct jobsvc *s, const char *job_name, int limit)
+json_t *jstore_runs_json(struct jobsvc *s, const char *job_name, int limit)
 {
 	sqlite3_stmt *st = store_prepare(
 		s->db, "SELECT id, task_id, agent_id, agent_url, attempt, due_ms, start, end, state, "
@@ -237,9 +237,9 @@ json_t *store_runs_json(struct jobsvc *s, const char *job_name, int limit)
 	return arr;
 }
 
-json_t *store_run_json(struct jobsvc *s, const char *job_name, int64_t run_id)
+json_t *jstore_run_json(struct jobsvc *s, const char *job_name, int64_t run_id)
 {
-	json_t *all = store_runs_json(s, job_name, run_id < 0 ? 1 : 1000000), *v, *found = NULL;
+	json_t *all = jstore_runs_json(s, job_name, run_id < 0 ? 1 : 1000000), *v, *found = NULL;
 	size_t i;
 	json_array_foreach(all, i, v) {
 		if (run_id < 0 || json_integer_value(json_object_get(v, "run_id")) == run_id) {
@@ -251,7 +251,7 @@ json_t *store_run_json(struct jobsvc *s, const char *job_name, int64_t run_id)
 	return found;
 }
 
-int store_run_set_sandbox(struct jobsvc *s, int64_t run_id, const char *sandbox)
+int jstore_run_set_sandbox(struct jobsvc *s, int64_t run_id, const char *sandbox)
 {
 	sqlite3_stmt *st = store_prepare(s->db, "UPDATE runs SET sandbox=?2 WHERE id=?1");
 	if (!st)
@@ -261,7 +261,7 @@ int store_run_set_sandbox(struct jobsvc *s, int64_t run_id, const char *sandbox)
 	return store_run(st);
 }
 
-int store_open_runs(struct jobsvc *s, int (*fn)(struct jobsvc *, const char *job, const char *task_id,
+int jstore_open_runs(struct jobsvc *s, int (*fn)(struct jobsvc *, const char *job, const char *task_id,
 						   const char *agent_id, const char *agent_url,
 						   int64_t run_id, unsigned attempt, int64_t due_ms))
 {
@@ -282,7 +282,7 @@ int store_open_runs(struct jobsvc *s, int (*fn)(struct jobsvc *, const char *job
 	return n;
 }
 
-int store_get_meta(struct jobsvc *s, const char *key, char *out, size_t size)
+int jstore_get_meta(struct jobsvc *s, const char *key, char *out, size_t size)
 {
 	sqlite3_stmt *st = store_prepare(s->db, "SELECT value FROM meta WHERE key=?1");
 	int r = -ENOENT;
@@ -297,7 +297,7 @@ int store_get_meta(struct jobsvc *s, const char *key, char *out, size_t size)
 	return r;
 }
 
-int store_set_meta(struct jobsvc *s, const char *key, const char *value)
+int jstore_set_meta(struct jobsvc *s, const char *key, const char *value)
 {
 	sqlite3_stmt *st = store_prepare(s->db, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 						"ON CONFLICT(key) DO UPDATE SET value=?2");
@@ -308,7 +308,7 @@ int store_set_meta(struct jobsvc *s, const char *key, const char *value)
 	return store_run(st);
 }
 
-void store_prune_runs(struct jobsvc *s, const char *job_name, int keep)
+void jstore_prune_runs(struct jobsvc *s, const char *job_name, int keep)
 {
 	sqlite3_stmt *st = store_prepare(s->db, "DELETE FROM runs WHERE job=?1 AND end IS NOT NULL "
 						"AND id NOT IN (SELECT id FROM runs WHERE job=?1 "

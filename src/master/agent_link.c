@@ -153,7 +153,7 @@ static void on_agent_stream_closed(struct http_stream *st, void *arg)
 	a->stream = NULL;
 	http_stream_free(st);
 	if (a->state == AGENT_CONNECTED)
-		agent_set_state(a, AGENT_DISCONNECTED, "connection closed");
+		master_agent_set_state(a, AGENT_DISCONNECTED, "connection closed");
 }
 
 static int new_agent_id(struct master *m, char *out, size_t size)
@@ -216,7 +216,7 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 			http_reply_text(r, 500, "agent id too long");
 			return;
 		}
-		a = agent_new(m, idbuf);
+		a = master_agent_new(m, idbuf);
 		a->registered_time = now_wall();
 	} else {
 		a->reregistered_time = now_wall();
@@ -243,7 +243,7 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 		http_reply_text(r, 503, "registry write failed; retry");
 		if (!known) {
 			map_del(&m->agents, a->id);
-			agent_free(a);
+			master_agent_free(a);
 		}
 		return;
 	}
@@ -264,20 +264,20 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 	a->stream = http_stream_start(r, 200, "application/json", on_agent_stream_closed, a);
 	tasks_agent_reregistered(a, reported);
 	json_decref(req);
-	agent_set_state(a, AGENT_CONNECTED, "subscribed");
+	master_agent_set_state(a, AGENT_CONNECTED, "subscribed");
 	log_info("master: agent %s (%s:%u, principal '%s') %s%s", a->id, a->hostname, a->port,
 		 a->principal[0] ? a->principal : "-", known ? "re-registered" : "registered",
 		 changed ? " with new resources" : "");
 
 	event = json_pack("{s:s, s:{s:o, s:s, s:f, s:f, s:o, s:b}}", "type", "SUBSCRIBED",
 			  "subscribed", "agent_id", json_id(a->id), "session", a->session,
-			  "ping_interval_seconds", agent_ping_interval(m),
-			  "heartbeat_interval_seconds", agent_timer_period(m), "master_info",
+			  "ping_interval_seconds", master_agent_ping_interval(m),
+			  "heartbeat_interval_seconds", master_agent_timer_period(m), "master_info",
 			  master_info_json(m), "reregistered", known);
 	payload = json_compact(event);
 	json_decref(event);
 	if (http_stream_send_record(a->stream, payload) < 0)
-		agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
+		master_agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
 	free(payload);
 	return;
 

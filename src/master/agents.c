@@ -10,7 +10,7 @@
  * CONNECTED → DISCONNECTED when the event stream closes or a ping period
  * passes without a ping; DISCONNECTED → UNREACHABLE when no ping arrived
  * for agent_ping_timeout × max_agent_ping_timeouts. Every transition goes
- * through agent_set_state(), which checks it and logs it with the reason.
+ * through master_agent_set_state(), which checks it and logs it with the reason.
  * One ping timer per agent (no scan of all agents).
  */
 #include <stdio.h>
@@ -23,7 +23,7 @@
 #include "core/version.h"
 #include "master/master.h"
 
-const char *agent_state_name(enum agent_state s)
+const char *master_agent_state_name(enum agent_state s)
 {
 	switch (s) {
 	case AGENT_RECOVERED: return "recovered";
@@ -49,7 +49,23 @@ static void send_heartbeat(struct master_agent *a)
 {
 	if (a->state == AGENT_CONNECTED && a->stream &&
 	    http_stream_send_record(a->stream, "{\"type\":\"HEARTBEAT\"}") < 0)
-		agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
+		master_agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
+}
+
+void master_agent_send(struct master_agent *a, json_t *event)
+{
+	char *payload;
+	if (!event)
+		return;
+	if (a->state != AGENT_CONNECTED || !a->stream) {
+		json_decref(event);
+		return;
+	}
+	payload = json_compact(event);
+	json_decref(event);
+	if (http_stream_send_record(a->stream, payload) < 0)
+		master_agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
+	free(payload);
 }
 
 /* Runs every heartbeat period: heartbeat out, ping silence in. */
@@ -76,14 +92,14 @@ static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
 		}
 		if (silent >= limit) {
 			snprintf(why, sizeof(why), "no ping for %.1fs (ping timeout)", silent);
-			agent_set_state(a, AGENT_DISCONNECTED, why);
-			agent_set_state(a, AGENT_UNREACHABLE, why);
+			master_agent_set_state(a, AGENT_DISCONNECTED, why);
+			master_agent_set_state(a, AGENT_UNREACHABLE, why);
 		}
 		return;
 	case AGENT_DISCONNECTED:
 		if (silent >= limit) {
 			snprintf(why, sizeof(why), "did not come back within %.1fs", limit);
-			agent_set_state(a, AGENT_UNREACHABLE, why);
+			master_agent_set_state(a, AGENT_UNREACHABLE, why);
 		}
 		return;
 	case AGENT_RECOVERED:
@@ -91,7 +107,7 @@ static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
 			snprintf(why, sizeof(why),
 				 "did not re-register within %.0fs of the master's start",
 				 m->flags.agent_reregister_timeout);
-			agent_set_state(a, AGENT_UNREACHABLE, why);
+			master_agent_set_state(a, AGENT_UNREACHABLE, why);
 		}
 		return;
 	case AGENT_UNREACHABLE:
@@ -100,7 +116,7 @@ static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 /* The period of the per-agent timer, in seconds. */
-double agent_timer_period(const struct master *m)
+double master_agent_timer_period(const struct master *m)
 {
 	double p = m->flags.heartbeat_interval;
 	if (m->flags.agent_ping_timeout / 2 < p)
@@ -108,7 +124,7 @@ double agent_timer_period(const struct master *m)
 	return p < 0.05 ? 0.05 : p;
 }
 
-struct master_agent *agent_new(struct master *m, const char *id)
+struct master_agent *master_agent_new(struct master *m, const char *id)
 {
 	struct master_agent *a = xcalloc(1, sizeof(*a));
 	double period;
@@ -123,7 +139,7 @@ struct master_agent *agent_new(struct master *m, const char *id)
 	map_init(&a->offers);
 	map_put(&m->agents, a->id, a);
 	a->ping_timer = event_new(m->base, -1, EV_PERSIST, on_ping_timer, a);
-	period = agent_timer_period(m);
+	period = master_agent_timer_period(m);
 	tv.tv_sec = (time_t)period;
 	tv.tv_usec = (suseconds_t)((period - (double)tv.tv_sec) * 1e6);
 	event_add(a->ping_timer, &tv);
@@ -148,7 +164,7 @@ static void drop_stream(struct master_agent *a)
 	a->stream = NULL;
 }
 
-void agent_set_state(struct master_agent *a, enum agent_state next, const char *why)
+void master_agent_set_state(struct master_agent *a, enum agent_state next, const char *why)
 {
 	enum agent_state prev = a->state;
 
@@ -156,7 +172,7 @@ void agent_set_state(struct master_agent *a, enum agent_state next, const char *
 		return;
 	if (!transition_ok(prev, next)) {
 		log_error("master: agent %s: refused transition %s -> %s (%s)", a->id,
-			  agent_state_name(prev), agent_state_name(next), why);
+			  master_agent_state_name(prev), master_agent_state_name(next), why);
 		return;
 	}
 	a->state = next;
@@ -190,7 +206,7 @@ void agent_set_state(struct master_agent *a, enum agent_state next, const char *
 	}
 }
 
-void agent_free(struct master_agent *a)
+void master_agent_free(struct master_agent *a)
 {
 	if (!a)
 		return;
@@ -230,7 +246,7 @@ static json_t *attributes_summary(const json_t *attrs)
 	return out;
 }
 
-json_t *agent_state_json(const struct master_agent *a)
+json_t *master_agent_state_json(const struct master_agent *a)
 {
 	char pid[400];
 	json_t *o;
@@ -245,7 +261,7 @@ json_t *agent_state_json(const struct master_agent *a)
 		      "offered_resources", res_to_summary(&a->offered),
 		      "unreserved_resources", res_to_summary(&a->total), "active",
 		      a->state == AGENT_CONNECTED, "deactivated", false, "version",
-		      MESOS_COMPAT_VERSION, "agora_state", agent_state_name(a->state),
+		      MESOS_COMPAT_VERSION, "agora_state", master_agent_state_name(a->state),
 		      "capabilities", "MULTI_ROLE", "HIERARCHICAL_ROLE");
 	json_object_set_new(o, "reserved_resources", json_object());
 	if (a->reregistered_time > 0)
@@ -279,7 +295,7 @@ json_t *master_info_json(const struct master *m)
 			 "capabilities", "type", "AGENT_UPDATE", "type", "AGENT_DRAINING");
 }
 
-double agent_ping_interval(const struct master *m)
+double master_agent_ping_interval(const struct master *m)
 {
 	double p = m->flags.agent_ping_timeout / 3;
 	return p < 0.05 ? 0.05 : p;

@@ -58,7 +58,7 @@ static json_t *agents_json(struct master *m, json_t **recovered_out)
 	while (map_iter_next(&it, NULL, &v)) {
 		struct master_agent *a = v;
 		if (a->state == AGENT_CONNECTED || a->state == AGENT_DISCONNECTED)
-			json_array_append_new(slaves, agent_state_json(a));
+			json_array_append_new(slaves, master_agent_state_json(a));
 		else if (a->state == AGENT_RECOVERED)
 			json_array_append_new(recovered,
 					      json_pack("{s:s, s:s, s:i, s:o}", "id", a->id,
@@ -75,7 +75,7 @@ static void handle_state(struct http_req *r, void *arg)
 	char pid[400];
 	int counts[4];
 	json_t *recovered, *slaves = agents_json(m, &recovered), *o;
-	json_t *completed_fws, *frameworks = frameworks_json(m, &completed_fws);
+	json_t *completed_fws, *frameworks = state_frameworks_json(m, &completed_fws);
 
 	count_agents(m, counts);
 	snprintf(pid, sizeof(pid), "master@%s:%u", m->advertised_ip, m->port);
@@ -180,7 +180,7 @@ static void handle_metrics(struct http_req *r, void *arg)
 
 	double used[4] = { 0, 0, 0, 0 };
 	double fw_connected = 0, fw_disconnected = 0;
-	double task_counts[TASK_STATE_COUNT] = { 0 };
+	double task_counts[MESOS_TASK_STATE_COUNT] = { 0 };
 
 	count_agents(m, counts);
 	map_iter_init(&it, &m->agents);
@@ -204,9 +204,9 @@ static void handle_metrics(struct http_req *r, void *arg)
 		fw_disconnected += fw->state == FW_DISCONNECTED;
 		map_iter_init(&ti, &fw->tasks);
 		while (map_iter_next(&ti, NULL, &tv))
-			task_counts[((struct task *)tv)->state]++;
+			task_counts[((struct master_task *)tv)->state]++;
 		json_array_foreach(fw->completed, k, c) {
-			int st = task_state_parse(json_string_value(json_object_get(c, "state")));
+			int st = mesos_task_state_parse(json_string_value(json_object_get(c, "state")));
 			if (st >= 0)
 				task_counts[st]++;
 		}
@@ -223,9 +223,9 @@ static void handle_metrics(struct http_req *r, void *arg)
 	json_object_set_new(o, "master/frameworks_disconnected", json_real(fw_disconnected));
 	for (size_t i = 0; i < ARRAY_LEN(names); i++)
 		put_resource_metrics(o, names[i], totals[i], used[i]);
-	for (int st = 0; st < TASK_STATE_COUNT; st++) {
+	for (int st = 0; st < MESOS_TASK_STATE_COUNT; st++) {
 		char key[64], lower[32];
-		const char *name = task_state_name((enum task_state)st) + 5;
+		const char *name = mesos_task_state_name((enum mesos_task_state)st) + 5;
 		size_t k;
 		for (k = 0; name[k] && k + 1 < sizeof(lower); k++)
 			lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
@@ -247,11 +247,11 @@ static const struct http_route master_routes[] = {
 	{ EVHTTP_REQ_GET, "/state.json", handle_state, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/master/slaves", handle_slaves, READONLY, 0 },
 	{ EVHTTP_REQ_GET, "/slaves", handle_slaves, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/master/frameworks", handle_frameworks, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/frameworks", handle_frameworks, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/master/tasks", handle_tasks, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/master/tasks.json", handle_tasks, READONLY, 0 },
-	{ EVHTTP_REQ_GET, "/tasks", handle_tasks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/master/frameworks", state_handle_frameworks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/frameworks", state_handle_frameworks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/master/tasks", state_handle_tasks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/master/tasks.json", state_handle_tasks, READONLY, 0 },
+	{ EVHTTP_REQ_GET, "/tasks", state_handle_tasks, READONLY, 0 },
 	{ EVHTTP_REQ_POST, "/api/v1/scheduler", scheduler_api_handle, SCHEDULER, 0 },
 	{ EVHTTP_REQ_POST, "/master/api/v1/scheduler", scheduler_api_handle, SCHEDULER, 0 },
 	{ EVHTTP_REQ_GET, "/master/flags", handle_flags, READONLY, 0 },

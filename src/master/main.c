@@ -201,7 +201,7 @@ static void master_free(struct master *m)
 		alloc_fini(m);
 	map_iter_init(&it, &m->agents);
 	while (map_iter_next(&it, NULL, &v))
-		agent_free(v);
+		master_agent_free(v);
 	map_clear(&m->agents);
 	if (m->have_acls)
 		acl_free(&m->acls);

@@ -29,6 +29,7 @@
 #include "core/flags.h"
 #include "core/http.h"
 #include "core/map.h"
+#include "core/mesos.h"
 #include "core/resources.h"
 
 struct master_flags {
@@ -80,7 +81,7 @@ enum agent_state {
 
 struct master;
 struct framework;
-struct task;
+struct master_task;
 struct offer;
 
 struct master_agent {
@@ -105,7 +106,7 @@ struct master_agent {
 	struct resources counted; /* what this agent adds to cluster_total (connected) */
 	struct resources used;	  /* by non-terminal tasks */
 	struct resources offered; /* in outstanding offers */
-	struct map tasks;	  /* "<framework id>/<task id>" -> struct task */
+	struct map tasks;	  /* "<framework id>/<task id>" -> struct master_task */
 	struct map offers;	  /* offer id -> struct offer */
 	bool dirty;		  /* queued for the next allocation pass */
 };
@@ -146,7 +147,7 @@ struct framework {
 	double failover_timeout;
 	struct event *failover_timer, *heartbeat_timer;
 	double registered_time, reregistered_time, unregistered_time;
-	struct map tasks;   /* task id -> struct task (active and terminal-unacked) */
+	struct map tasks;   /* task id -> struct master_task (active and terminal-unacked) */
 	json_t *completed;  /* array of task state objects, bounded */
 	struct map offers;  /* offer id -> struct offer */
 	struct map filters; /* agent id -> struct decline_filter */
@@ -155,33 +156,14 @@ struct framework {
 	uint64_t seq; /* subscription order, DRF tie-break */
 };
 
-/* TaskState names, indexed by Mesos' protobuf numbers. */
-enum task_state {
-	TASK_STARTING = 0,
-	TASK_RUNNING = 1,
-	TASK_FINISHED = 2,
-	TASK_FAILED = 3,
-	TASK_KILLED = 4,
-	TASK_LOST = 5,
-	TASK_STAGING = 6,
-	TASK_ERROR = 7,
-	TASK_KILLING = 8,
-	TASK_DROPPED = 9,
-	TASK_UNREACHABLE = 10,
-	TASK_GONE = 11,
-	TASK_GONE_BY_OPERATOR = 12,
-	TASK_UNKNOWN = 13,
-	TASK_STATE_COUNT
-};
-
-struct task {
+struct master_task {
 	struct framework *fw;
 	struct master_agent *agent; /* NULL once the agent is gone */
 	char id[256];
 	char agent_id[128];
 	json_t *info; /* TaskInfo as launched */
 	struct resources resources;
-	enum task_state state;
+	enum mesos_task_state state;
 	json_t *statuses;    /* [{state, timestamp}] */
 	json_t *last_status; /* the latest TaskStatus (for reconciliation and resends) */
 	char pending_uuid[32]; /* uuid of the latest forwarded, unacknowledged update */
@@ -235,9 +217,6 @@ struct master {
 	struct event *sigint, *sigterm, *nonce_gc;
 };
 
-bool task_state_terminal(enum task_state s);
-const char *task_state_name(enum task_state s);
-int task_state_parse(const char *name); /* -1 when unknown */
 
 /* master_flags table (main.c) */
 extern const struct flag_def master_flag_defs[];
@@ -249,15 +228,17 @@ int registry_load(struct master *m);
 int registry_save_agent(struct master *m, const struct master_agent *a);
 
 /* agents.c */
-struct master_agent *agent_new(struct master *m, const char *id);
-void agent_set_state(struct master_agent *a, enum agent_state next, const char *why);
-const char *agent_state_name(enum agent_state s);
-void agent_free(struct master_agent *a);
-double agent_timer_period(const struct master *m);
+struct master_agent *master_agent_new(struct master *m, const char *id);
+void master_agent_set_state(struct master_agent *a, enum agent_state next, const char *why);
+const char *master_agent_state_name(enum agent_state s);
+void master_agent_free(struct master_agent *a);
+double master_agent_timer_period(const struct master *m);
 /* Seconds between the agent's pings, as told in SUBSCRIBED. */
-double agent_ping_interval(const struct master *m);
-json_t *agent_state_json(const struct master_agent *a);
+double master_agent_ping_interval(const struct master *m);
+json_t *master_agent_state_json(const struct master_agent *a);
 json_t *master_info_json(const struct master *m);
+/* Sends an event to an agent's stream; takes ownership. */
+void master_agent_send(struct master_agent *a, json_t *event);
 
 /* agent_link.c */
 void agent_link_challenge(struct http_req *r, void *arg);
@@ -306,9 +287,9 @@ void tasks_launch(struct framework *fw, struct master_agent *a, const json_t *ta
 void tasks_on_agent_update(struct master *m, struct master_agent *a, const json_t *update);
 /* A master-made status (no uuid) sent straight to the framework. */
 void tasks_send_master_status(struct framework *fw, const char *task_id, const char *agent_id,
-			      enum task_state state, const char *reason, const char *message);
-void task_set_state(struct task *t, enum task_state next, const json_t *status);
-void task_free(struct task *t);
+			      enum mesos_task_state state, const char *reason, const char *message);
+void task_set_state(struct master_task *t, enum mesos_task_state next, const json_t *status);
+void task_free(struct master_task *t);
 void tasks_kill(struct framework *fw, const char *task_id, const json_t *kill_policy);
 void tasks_acknowledge(struct framework *fw, const char *agent_id, const char *task_id,
 		       const char *uuid_b64);
@@ -321,9 +302,7 @@ void tasks_agent_reregistered(struct master_agent *a, const json_t *reported);
 void tasks_resend_pending(struct framework *fw);
 /* Kills every task of a removed framework. */
 void tasks_framework_removed(struct framework *fw);
-json_t *task_state_json(const struct task *t);
-/* Sends an event to an agent's stream; takes ownership. */
-void agent_send(struct master_agent *a, json_t *event);
+json_t *task_state_json(const struct master_task *t);
 
 /* authz.c: run_tasks and register_frameworks decisions; why says which rule. */
 bool master_authorize_task(struct master *m, const struct framework *fw, const char *user,
@@ -336,10 +315,10 @@ int master_load_acls(struct master *m, char *err, size_t errlen);
 void scheduler_api_handle(struct http_req *r, void *arg);
 
 /* state_json.c */
-json_t *framework_state_json(const struct framework *fw, bool with_tasks);
-void handle_frameworks(struct http_req *r, void *arg);
-void handle_tasks(struct http_req *r, void *arg);
-json_t *frameworks_json(struct master *m, json_t **completed_out);
+json_t *state_framework_json(const struct framework *fw, bool with_tasks);
+void state_handle_frameworks(struct http_req *r, void *arg);
+void state_handle_tasks(struct http_req *r, void *arg);
+json_t *state_frameworks_json(struct master *m, json_t **completed_out);
 
 /* http_api.c */
 int master_http_start(struct master *m, char *err, size_t errlen);

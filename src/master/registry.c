@@ -80,7 +80,7 @@ int registry_load(struct master *m)
 
 		if (!id || map_get(&m->agents, id))
 			continue;
-		a = agent_new(m, id);
+		a = master_agent_new(m, id);
 		str_copy(a->hostname, (const char *)sqlite3_column_text(st, 1), sizeof(a->hostname));
 		str_copy(a->ip, (const char *)sqlite3_column_text(st, 2), sizeof(a->ip));
 		a->port = (uint16_t)sqlite3_column_int(st, 3);

@@ -28,7 +28,7 @@ static json_t *offers_json(const struct framework *fw)
 	return arr;
 }
 
-json_t *framework_state_json(const struct framework *fw, bool with_tasks)
+json_t *state_framework_json(const struct framework *fw, bool with_tasks)
 {
 	struct resources used = RESOURCES_EMPTY, offered = RESOURCES_EMPTY;
 	json_t *tasks = json_array(), *completed = json_array(), *unreachable = json_array();
@@ -39,14 +39,14 @@ json_t *framework_state_json(const struct framework *fw, bool with_tasks)
 
 	map_iter_init(&it, (struct map *)&fw->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
-		const struct task *t = v;
-		if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE)
+		const struct master_task *t = v;
+		if (!mesos_task_state_terminal(t->state) && t->state != TASK_UNREACHABLE)
 			res_add(&used, &t->resources);
 		if (!with_tasks)
 			continue;
 		if (t->state == TASK_UNREACHABLE)
 			json_array_append_new(unreachable, task_state_json(t));
-		else if (task_state_terminal(t->state))
+		else if (mesos_task_state_terminal(t->state))
 			json_array_append_new(completed, task_state_json(t));
 		else
 			json_array_append_new(tasks, task_state_json(t));
@@ -86,7 +86,7 @@ json_t *framework_state_json(const struct framework *fw, bool with_tasks)
 	return o;
 }
 
-json_t *frameworks_json(struct master *m, json_t **completed_out)
+json_t *state_frameworks_json(struct master *m, json_t **completed_out)
 {
 	json_t *active = json_array(), *completed = json_array();
 	struct map_iter it;
@@ -95,17 +95,17 @@ json_t *frameworks_json(struct master *m, json_t **completed_out)
 	while (map_iter_next(&it, NULL, &v)) {
 		struct framework *fw = v;
 		json_array_append_new(fw->state == FW_REMOVED ? completed : active,
-				      framework_state_json(fw, true));
+				      state_framework_json(fw, true));
 	}
 	*completed_out = completed;
 	return active;
 }
 
-void handle_frameworks(struct http_req *r, void *arg)
+void state_handle_frameworks(struct http_req *r, void *arg)
 {
 	struct master *m = arg;
 	const char *only = http_query(r, "framework_id");
-	json_t *completed, *active = frameworks_json(m, &completed);
+	json_t *completed, *active = state_frameworks_json(m, &completed);
 	if (only) {
 		json_t *lists[2] = { active, completed };
 		for (int l = 0; l < 2; l++) {
@@ -136,7 +136,7 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-void handle_tasks(struct http_req *r, void *arg)
+void state_handle_tasks(struct http_req *r, void *arg)
 {
 	struct master *m = arg;
 	const char *fw_only = http_query(r, "framework_id");

@@ -28,78 +28,15 @@
 #include "master/master.h"
 #include "master/task_info.h"
 
-static const char *const state_names[TASK_STATE_COUNT] = {
-	[TASK_STARTING] = "TASK_STARTING",
-	[TASK_RUNNING] = "TASK_RUNNING",
-	[TASK_FINISHED] = "TASK_FINISHED",
-	[TASK_FAILED] = "TASK_FAILED",
-	[TASK_KILLED] = "TASK_KILLED",
-	[TASK_LOST] = "TASK_LOST",
-	[TASK_STAGING] = "TASK_STAGING",
-	[TASK_ERROR] = "TASK_ERROR",
-	[TASK_KILLING] = "TASK_KILLING",
-	[TASK_DROPPED] = "TASK_DROPPED",
-	[TASK_UNREACHABLE] = "TASK_UNREACHABLE",
-	[TASK_GONE] = "TASK_GONE",
-	[TASK_GONE_BY_OPERATOR] = "TASK_GONE_BY_OPERATOR",
-	[TASK_UNKNOWN] = "TASK_UNKNOWN",
-};
-
-const char *task_state_name(enum task_state s)
-{
-	return s < TASK_STATE_COUNT ? state_names[s] : "TASK_UNKNOWN";
-}
-
-int task_state_parse(const char *name)
-{
-	for (int i = 0; i < TASK_STATE_COUNT; i++)
-		if (name && !strcmp(name, state_names[i]))
-			return i;
-	return -1;
-}
-
-bool task_state_terminal(enum task_state s)
-{
-	switch (s) {
-	case TASK_FINISHED:
-	case TASK_FAILED:
-	case TASK_KILLED:
-	case TASK_LOST:
-	case TASK_ERROR:
-	case TASK_DROPPED:
-	case TASK_GONE:
-	case TASK_GONE_BY_OPERATOR:
-		return true;
-	default:
-		return false;
-	}
-}
-
-void agent_send(struct master_agent *a, json_t *event)
-{
-	char *payload;
-	if (!event)
-		return;
-	if (a->state != AGENT_CONNECTED || !a->stream) {
-		json_decref(event);
-		return;
-	}
-	payload = json_compact(event);
-	json_decref(event);
-	if (http_stream_send_record(a->stream, payload) < 0)
-		agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
-	free(payload);
-}
-
-static void agent_key(char *buf, size_t size, const struct task *t)
+static void agent_key(char *buf, size_t size, const struct master_task *t)
 {
 	snprintf(buf, size, "%s/%s", t->fw->id, t->id);
 }
 
-static struct task *task_new(struct framework *fw, struct master_agent *a, const char *id,
+static struct master_task *task_new(struct framework *fw, struct master_agent *a, const char *id,
 			     const json_t *info, const struct resources *res, const char *user)
 {
-	struct task *t = xcalloc(1, sizeof(*t));
+	struct master_task *t = xcalloc(1, sizeof(*t));
 	char key[512];
 
 	t->fw = fw;
@@ -119,7 +56,7 @@ static struct task *task_new(struct framework *fw, struct master_agent *a, const
 }
 
 /* Returns the task's resources to the allocator (once). */
-static void release(struct task *t)
+static void release(struct master_task *t)
 {
 	if (t->resources_released)
 		return;
@@ -132,13 +69,13 @@ static void release(struct task *t)
 	alloc_release(t->fw, t->agent, &t->resources);
 }
 
-void task_set_state(struct task *t, enum task_state next, const json_t *status)
+void task_set_state(struct master_task *t, enum mesos_task_state next, const json_t *status)
 {
 	double ts = now_wall();
 
-	if (task_state_terminal(t->state) && next != t->state) {
+	if (mesos_task_state_terminal(t->state) && next != t->state) {
 		log_warnx("master: task %s of framework %s: ignoring %s after terminal %s", t->id,
-			  t->fw->id, task_state_name(next), task_state_name(t->state));
+			  t->fw->id, mesos_task_state_name(next), mesos_task_state_name(t->state));
 		return;
 	}
 	if (status) {
@@ -150,14 +87,14 @@ void task_set_state(struct task *t, enum task_state next, const json_t *status)
 	}
 	if (next != t->state)
 		json_array_append_new(t->statuses,
-				      json_pack("{s:s, s:f}", "state", task_state_name(next),
+				      json_pack("{s:s, s:f}", "state", mesos_task_state_name(next),
 						"timestamp", ts));
 	t->state = next;
-	if (task_state_terminal(next))
+	if (mesos_task_state_terminal(next))
 		release(t);
 }
 
-void task_free(struct task *t)
+void task_free(struct master_task *t)
 {
 	if (!t)
 		return;
@@ -169,7 +106,7 @@ void task_free(struct task *t)
 }
 
 /* Moves a finished task out of the live maps into the completed list. */
-static void task_complete(struct task *t)
+static void task_complete(struct master_task *t)
 {
 	struct framework *fw = t->fw;
 	char key[512];
@@ -191,12 +128,12 @@ static void task_complete(struct task *t)
 	task_free(t);
 }
 
-json_t *task_state_json(const struct task *t)
+json_t *task_state_json(const struct master_task *t)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:O}", "id", t->id, "name",
 			      json_string_value(json_object_get(t->info, "name")) ?: t->id,
 			      "framework_id", t->fw->id, "executor_id", "", "slave_id",
-			      t->agent_id, "state", task_state_name(t->state), "resources",
+			      t->agent_id, "state", mesos_task_state_name(t->state), "resources",
 			      res_to_summary(&t->resources), "role", t->fw->role, "statuses",
 			      t->statuses);
 	json_t *container = json_object_get(t->info, "container");
@@ -213,10 +150,10 @@ static json_t *status_event(json_t *status)
 }
 
 void tasks_send_master_status(struct framework *fw, const char *task_id, const char *agent_id,
-			      enum task_state state, const char *reason, const char *message)
+			      enum mesos_task_state state, const char *reason, const char *message)
 {
 	json_t *status = json_pack("{s:o, s:s, s:s, s:f}", "task_id", json_id(task_id), "state",
-				   task_state_name(state), "source", "SOURCE_MASTER", "timestamp",
+				   mesos_task_state_name(state), "source", "SOURCE_MASTER", "timestamp",
 				   now_wall());
 	if (agent_id && *agent_id)
 		json_object_set_new(status, "agent_id", json_id(agent_id));
@@ -234,12 +171,12 @@ static int validate_task(struct framework *fw, struct master_agent *a, const jso
 			 struct resources *res, const char **user, const char **id, char *msg,
 			 size_t msglen)
 {
-	struct task *dup;
+	struct master_task *dup;
 	int r = task_info_check(info, a->id, fw->user, res, user, id, msg, msglen);
 	if (r < 0)
 		return r;
 	dup = map_get(&fw->tasks, *id);
-	if (dup && !task_state_terminal(dup->state)) {
+	if (dup && !mesos_task_state_terminal(dup->state)) {
 		snprintf(msg, msglen, "Task has duplicate ID: %s", *id);
 		return -EINVAL;
 	}
@@ -268,7 +205,7 @@ void tasks_launch(struct framework *fw, struct master_agent *a, const json_t *in
 	const char *user = NULL, *id = NULL;
 	char msg[2200], why[1024];
 	const char *task_id;
-	struct task *t;
+	struct master_task *t;
 	json_t *task_json;
 
 	if (validate_task(fw, a, info, &res, &user, &id, msg, sizeof(msg)) < 0) {
@@ -303,7 +240,7 @@ void tasks_launch(struct framework *fw, struct master_agent *a, const json_t *in
 		task_complete(t);
 	t = task_new(fw, a, id, info, &res, user);
 	task_json = normalized_task(info, &res);
-	agent_send(a, json_pack("{s:s, s:{s:O, s:o}}", "type", "LAUNCH", "launch",
+	master_agent_send(a, json_pack("{s:s, s:{s:O, s:o}}", "type", "LAUNCH", "launch",
 				"framework_info", fw->info, "task", task_json));
 	log_info("master: launching task %s of framework %s on agent %s as user %s", id, fw->id,
 		 a->id, user);
@@ -315,7 +252,7 @@ void tasks_launch(struct framework *fw, struct master_agent *a, const json_t *in
 static void ack_to_agent(struct master_agent *a, const char *fw_id, const char *task_id,
 			 const char *uuid)
 {
-	agent_send(a, json_pack("{s:s, s:{s:o, s:o, s:s}}", "type", "ACKNOWLEDGE", "acknowledge",
+	master_agent_send(a, json_pack("{s:s, s:{s:o, s:o, s:s}}", "type", "ACKNOWLEDGE", "acknowledge",
 				"framework_id", json_id(fw_id), "task_id", json_id(task_id),
 				"uuid", uuid));
 }
@@ -323,25 +260,20 @@ static void ack_to_agent(struct master_agent *a, const char *fw_id, const char *
 void tasks_on_agent_update(struct master *m, struct master_agent *a, const json_t *update)
 {
 	struct jerr je;
-	const char *fw_id, *task_id, *state_name, *uuid = NULL;
+	const char *fw_id, *task_id, *uuid;
+	struct mesos_task_status st;
 	json_t *status = NULL;
 	struct framework *fw;
-	struct task *t;
-	int state;
+	struct master_task *t;
 
 	if (jget_id(update, "framework_id", "update", true, &fw_id, &je) ||
 	    jget_obj(update, "status", "update", true, &status, &je) ||
-	    jget_id(status, "task_id", "update.status", true, &task_id, &je) ||
-	    jget_str(status, "state", "update.status", true, 64, &state_name, &je) ||
-	    jget_str(status, "uuid", "update.status", false, 64, &uuid, &je) < 0) {
+	    mesos_task_status_parse(status, &st, &je) < 0) {
 		log_warnx("master: agent %s sent a malformed update: %s", a->id, je.msg);
 		return;
 	}
-	state = task_state_parse(state_name);
-	if (state < 0) {
-		log_warnx("master: agent %s sent an update with unknown state '%s'", a->id, state_name);
-		return;
-	}
+	task_id = st.task_id;
+	uuid = st.uuid;
 	fw = map_get(&m->frameworks, fw_id);
 	if (!fw || fw->state == FW_REMOVED) {
 		/* Nobody will acknowledge it: do it here so the agent can let go. */
@@ -351,10 +283,10 @@ void tasks_on_agent_update(struct master *m, struct master_agent *a, const json_
 	}
 	t = map_get(&fw->tasks, task_id);
 	if (t) {
-		task_set_state(t, (enum task_state)state, status);
+		task_set_state(t, st.state, status);
 		if (uuid)
 			str_copy(t->pending_uuid, uuid, sizeof(t->pending_uuid));
-		else if (task_state_terminal(t->state))
+		else if (mesos_task_state_terminal(t->state))
 			task_complete(t);
 	}
 	framework_send(fw, status_event(json_deep_copy(status)));
@@ -365,20 +297,20 @@ void tasks_acknowledge(struct framework *fw, const char *agent_id, const char *t
 {
 	struct master *m = fw->master;
 	struct master_agent *a = map_get(&m->agents, agent_id);
-	struct task *t = map_get(&fw->tasks, task_id);
+	struct master_task *t = map_get(&fw->tasks, task_id);
 
 	if (a)
 		ack_to_agent(a, fw->id, task_id, uuid_b64);
 	if (t && !strcmp(t->pending_uuid, uuid_b64)) {
 		t->pending_uuid[0] = '\0';
-		if (task_state_terminal(t->state))
+		if (mesos_task_state_terminal(t->state))
 			task_complete(t);
 	}
 }
 
 void tasks_kill(struct framework *fw, const char *task_id, const json_t *kill_policy)
 {
-	struct task *t = map_get(&fw->tasks, task_id);
+	struct master_task *t = map_get(&fw->tasks, task_id);
 	json_t *payload;
 
 	if (!t) {
@@ -389,7 +321,7 @@ void tasks_kill(struct framework *fw, const char *task_id, const json_t *kill_po
 					 "Attempted to kill an unknown task");
 		return;
 	}
-	if (task_state_terminal(t->state))
+	if (mesos_task_state_terminal(t->state))
 		return;
 	if (!t->agent || t->agent->state != AGENT_CONNECTED) {
 		log_info("master: cannot kill task %s of framework %s now: agent %s is not connected",
@@ -402,13 +334,13 @@ void tasks_kill(struct framework *fw, const char *task_id, const json_t *kill_po
 		json_object_set(payload, "kill_policy", (json_t *)kill_policy);
 	log_info("master: killing task %s of framework %s on agent %s", task_id, fw->id,
 		 t->agent_id);
-	agent_send(t->agent, json_pack("{s:s, s:o}", "type", "KILL", "kill", payload));
+	master_agent_send(t->agent, json_pack("{s:s, s:o}", "type", "KILL", "kill", payload));
 }
 
-static void reconcile_one(struct framework *fw, struct task *t)
+static void reconcile_one(struct framework *fw, struct master_task *t)
 {
 	json_t *status = json_pack("{s:o, s:s, s:s, s:s, s:o, s:f}", "task_id", json_id(t->id),
-				   "state", task_state_name(t->state), "source", "SOURCE_MASTER",
+				   "state", mesos_task_state_name(t->state), "source", "SOURCE_MASTER",
 				   "reason", "REASON_RECONCILIATION", "agent_id",
 				   json_id(t->agent_id), "timestamp", now_wall());
 	const char *message = t->last_status
@@ -446,7 +378,7 @@ void tasks_reconcile(struct framework *fw, const json_t *tasks)
 	json_array_foreach(tasks, i, item) {
 		const char *id = json_string_value(json_object_get(json_object_get(item, "task_id"),
 								   "value"));
-		struct task *t = id ? map_get(&fw->tasks, id) : NULL;
+		struct master_task *t = id ? map_get(&fw->tasks, id) : NULL;
 		if (t) {
 			if (t->agent && t->agent->state == AGENT_RECOVERED)
 				continue; /* the agent has not re-registered yet: no answer */
@@ -477,7 +409,7 @@ void tasks_resend_pending(struct framework *fw)
 	void *v;
 	map_iter_init(&it, &fw->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
-		struct task *t = v;
+		struct master_task *t = v;
 		if (t->pending_uuid[0] && t->last_status)
 			framework_send(fw, status_event(json_deep_copy(t->last_status)));
 	}
@@ -485,9 +417,9 @@ void tasks_resend_pending(struct framework *fw)
 
 /* ---- agents and frameworks going away ---- */
 
-static struct task **tasks_of(struct map *m, size_t *n)
+static struct master_task **tasks_of(struct map *m, size_t *n)
 {
-	struct task **arr = xcalloc(map_count(m) + 1, sizeof(*arr));
+	struct master_task **arr = xcalloc(map_count(m) + 1, sizeof(*arr));
 	struct map_iter it;
 	void *v;
 	*n = 0;
@@ -500,28 +432,28 @@ static struct task **tasks_of(struct map *m, size_t *n)
 void tasks_agent_lost(struct master_agent *a, const char *why)
 {
 	size_t n;
-	struct task **arr = tasks_of(&a->tasks, &n);
+	struct master_task **arr = tasks_of(&a->tasks, &n);
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), "Agent %s (%s) is gone: %s", a->id, a->hostname, why);
 	for (size_t i = 0; i < n; i++) {
-		struct task *t = arr[i];
+		struct master_task *t = arr[i];
 		bool aware = t->fw->caps & FW_CAP_PARTITION_AWARE;
-		enum task_state next = aware ? TASK_UNREACHABLE : TASK_LOST;
+		enum mesos_task_state next = aware ? TASK_UNREACHABLE : TASK_LOST;
 		json_t *status;
-		if (task_state_terminal(t->state))
+		if (mesos_task_state_terminal(t->state))
 			continue;
 		status = json_pack("{s:o, s:s, s:s, s:s, s:s, s:o, s:f}", "task_id", json_id(t->id),
-				   "state", task_state_name(next), "source", "SOURCE_MASTER",
+				   "state", mesos_task_state_name(next), "source", "SOURCE_MASTER",
 				   "reason", "REASON_AGENT_REMOVED", "message", msg, "agent_id",
 				   json_id(a->id), "timestamp", now_wall());
 		task_set_state(t, next, status);
 		if (aware)
 			release(t);
 		log_info("master: task %s of framework %s is %s: %s", t->id, t->fw->id,
-			 task_state_name(next), msg);
+			 mesos_task_state_name(next), msg);
 		framework_send(t->fw, status_event(status));
-		if (task_state_terminal(next))
+		if (mesos_task_state_terminal(next))
 			task_complete(t);
 	}
 	free(arr);
@@ -530,17 +462,17 @@ void tasks_agent_lost(struct master_agent *a, const char *why)
 void tasks_framework_removed(struct framework *fw)
 {
 	size_t n;
-	struct task **arr = tasks_of(&fw->tasks, &n);
+	struct master_task **arr = tasks_of(&fw->tasks, &n);
 	struct map agents;
 
 	map_init(&agents);
 	for (size_t i = 0; i < n; i++) {
-		struct task *t = arr[i];
-		if (t->agent && !task_state_terminal(t->state))
+		struct master_task *t = arr[i];
+		if (t->agent && !mesos_task_state_terminal(t->state))
 			map_put(&agents, t->agent->id, t->agent);
-		if (!task_state_terminal(t->state)) {
+		if (!mesos_task_state_terminal(t->state)) {
 			json_t *status = json_pack("{s:o, s:s, s:s, s:s}", "task_id", json_id(t->id),
-						   "state", "TASK_KILLED", "source", "SOURCE_MASTER",
+						   "state", mesos_task_state_name(TASK_KILLED), "source", "SOURCE_MASTER",
 						   "message", "Framework removed");
 			task_set_state(t, TASK_KILLED, status);
 			json_decref(status);
@@ -553,7 +485,7 @@ void tasks_framework_removed(struct framework *fw)
 		void *v;
 		map_iter_init(&it, &agents);
 		while (map_iter_next(&it, NULL, &v))
-			agent_send(v, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
+			master_agent_send(v, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
 						"shutdown_framework", "framework_id",
 						json_id(fw->id)));
 	}
@@ -584,21 +516,21 @@ static void adopt_reported(struct master_agent *a, const json_t *item)
 	json_t *task_info = json_object_get(item, "task");
 	const char *task_id = json_string_value(
 		json_object_get(json_object_get(task_info, "task_id"), "value"));
-	int state = task_state_parse(json_string_value(json_object_get(item, "state")));
+	int state = mesos_task_state_parse(json_string_value(json_object_get(item, "state")));
 	struct framework *fw = recovered_framework(m, info);
 	struct resources res = RESOURCES_EMPTY;
 	char err[256];
-	struct task *t;
+	struct master_task *t;
 	const char *user = json_string_value(json_object_get(item, "user"));
 
 	if (!fw || !task_id || state < 0 || id_invalid_reason(task_id))
 		return;
 	t = map_get(&fw->tasks, task_id);
-	if (t && task_state_terminal(t->state) && !task_state_terminal((enum task_state)state)) {
+	if (t && mesos_task_state_terminal(t->state) && !mesos_task_state_terminal((enum mesos_task_state)state)) {
 		log_info("master: agent %s still runs task %s of framework %s that was reported %s; "
 			 "killing it",
-			 a->id, task_id, fw->id, task_state_name(t->state));
-		agent_send(a, json_pack("{s:s, s:{s:o, s:o}}", "type", "KILL", "kill",
+			 a->id, task_id, fw->id, mesos_task_state_name(t->state));
+		master_agent_send(a, json_pack("{s:s, s:{s:o, s:o}}", "type", "KILL", "kill",
 					"framework_id", json_id(fw->id), "task_id",
 					json_id(task_id)));
 		return;
@@ -606,7 +538,7 @@ static void adopt_reported(struct master_agent *a, const json_t *item)
 	if (t)
 		return; /* known and consistent */
 	if (fw->state == FW_REMOVED) {
-		agent_send(a, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
+		master_agent_send(a, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
 					"shutdown_framework", "framework_id", json_id(fw->id)));
 		return;
 	}
@@ -616,11 +548,11 @@ static void adopt_reported(struct master_agent *a, const json_t *item)
 			  task_id, err);
 	t = task_new(fw, a, task_id, task_info, &res, user ? user : fw->user);
 	res_add(&fw->allocated, &res);
-	t->state = (enum task_state)state;
+	t->state = (enum mesos_task_state)state;
 	json_array_append_new(t->statuses, json_pack("{s:s, s:f}", "state",
-						     task_state_name(t->state), "timestamp",
+						     mesos_task_state_name(t->state), "timestamp",
 						     now_wall()));
-	if (task_state_terminal(t->state))
+	if (mesos_task_state_terminal(t->state))
 		release(t);
 	res_free(&res);
 }
@@ -629,7 +561,7 @@ void tasks_agent_reregistered(struct master_agent *a, const json_t *reported)
 {
 	size_t i, n;
 	json_t *item;
-	struct task **arr;
+	struct master_task **arr;
 	struct map seen;
 
 	map_init(&seen);
@@ -645,13 +577,13 @@ void tasks_agent_reregistered(struct master_agent *a, const json_t *reported)
 	/* Tasks the master placed here that the agent does not know are lost. */
 	arr = tasks_of(&a->tasks, &n);
 	for (i = 0; i < n; i++) {
-		struct task *t = arr[i];
+		struct master_task *t = arr[i];
 		char key[600];
 		snprintf(key, sizeof(key), "%s/%s", t->fw->id, t->id);
-		if (map_get(&seen, key) || task_state_terminal(t->state))
+		if (map_get(&seen, key) || mesos_task_state_terminal(t->state))
 			continue;
 		json_t *status = json_pack("{s:o, s:s, s:s, s:s, s:s, s:o, s:f}", "task_id",
-					   json_id(t->id), "state", "TASK_LOST", "source",
+					   json_id(t->id), "state", mesos_task_state_name(TASK_LOST), "source",
 					   "SOURCE_MASTER", "reason", "REASON_AGENT_RESTARTED",
 					   "message", "Task is unknown to the agent after it re-registered",
 					   "agent_id", json_id(a->id), "timestamp", now_wall());

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct exit_report e;
 	struct task_outcome o;
-	struct task *t;
+	struct atask *t;
 	char err[256];
 	size_t valid = 0;
 

@@ -32,19 +32,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct jerr err = { { 0 } };
 	const char *type = NULL;
 	json_t *ev = sched_event_parse((const char *)data, size, &type, &err);
-	struct sched_status st;
+	struct mesos_task_status st;
 
 	if (!ev)
 		return 0;
 	if (!type)
 		__builtin_trap();
 	if (!strcmp(type, "UPDATE") &&
-	    sched_status_parse(json_object_get(json_object_get(ev, "update"), "status"), &st,
+	    mesos_task_status_parse(json_object_get(json_object_get(ev, "update"), "status"), &st,
 			       &err) == 0) {
 		int code = sched_exit_code(st.state, st.message);
-		if (!st.task_id || !st.state || code < 0 || code > 255)
+		if (!st.task_id || mesos_task_state_parse(mesos_task_state_name(st.state)) !=
+					   (int)st.state || code < 0 || code > 255)
 			__builtin_trap();
-		(void)sched_state_terminal(st.state);
 	}
 	if (!strcmp(type, "OFFERS"))
 		parse_offers(ev);

@@ -10,11 +10,16 @@ outside — cgroup files, /proc, device nodes.
   * /monitor/statistics and per-executor statistics in /state;
   * posix/disk with --enforce_container_disk_quota;
   * GPUs through the fake NVML (build/helpers/fake-nvml): offered, listed,
-    given out one by one, confined by the devices cgroup (EPERM for another
-    task's GPU, ENXIO for its own driverless node), and returned.
+    given out one by one, confined by the devices cgroup on v1 (EPERM for
+    another task's GPU) or a private /dev on v2 (ENOENT), its own node
+    reachable (ENXIO without a driver, opened with one), and returned.
 
 Every test that makes cgroups uses its own --cgroups_root (agora-it-<pid>-<n>),
 checks that the tasks' cgroups are gone when they end, and removes the root.
+Each such test runs once per cgroup hierarchy the host has (`cgroot`, ids v1
+and v2): a v1 hybrid host runs the v2 cases on its controller-less cgroup2
+mount at /sys/fs/cgroup/unified (creation, joining, cgroup.kill, removal and
+the private /dev are the real v2 paths; limit files need a v2-only host).
 Needs root for cgroups, users and device nodes; those tests skip otherwise.
 """
 import glob
@@ -34,11 +39,11 @@ from test_tasks_agent import TASK_USER, kill_leftovers, pid_alive, read
 AUTH = (SEED_PRINCIPAL, SEED_SECRET)
 IS_ROOT = os.geteuid() == 0
 CG = "/sys/fs/cgroup"
-CG_V2 = os.path.exists(os.path.join(CG, "cgroup.controllers"))
-HAVE_CGROUPS = IS_ROOT and (CG_V2 or os.path.isdir(os.path.join(CG, "memory")))
-needs_cgroups = pytest.mark.skipif(not HAVE_CGROUPS, reason="needs root and cgroup controllers")
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root")
 FAKE_NVML = os.path.join(BUILD, "helpers", "fake-nvml", "libnvidia-ml.so.1")
+V1_CONTROLLERS = ("cpu", "cpuacct", "memory", "pids", "devices", "freezer")
+ISOLATOR_CONTROLLER = {"cgroups/cpu": "cpu", "cgroups/mem": "memory", "cgroups/pids": "pids",
+                       "cgroups/devices": "devices"}
 _roots = itertools.count()
 
 
@@ -50,33 +55,110 @@ def seed_isolation():
     raise AssertionError("the seed has no ISOLATION line")
 
 
-# ---- cgroup helpers ----
+# ---- cgroup hierarchies ----
 
-def cg_roots(root):
-    """Every <hierarchy>/<root> directory of this cgroup root."""
-    if CG_V2:
-        return [p for p in [os.path.join(CG, root)] if os.path.isdir(p)]
-    return [p for p in glob.glob(os.path.join(CG, "*", root)) if os.path.isdir(p)]
-
-
-def cg_children(root):
-    return [os.path.join(d, c) for d in cg_roots(root) for c in os.listdir(d)
-            if os.path.isdir(os.path.join(d, c))]
+def mount_type(path):
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) > 2 and fields[1] == path:
+                return fields[2]
+    return None
 
 
-def cg_dir(controller, root):
-    return os.path.join(CG, root) if CG_V2 else os.path.join(CG, controller, root)
+class Hier:
+    """A cgroup hierarchy the agent is pointed at with --cgroups_hierarchy.
+
+    v1: one tree per controller (<path>/<controller>/<root>/<container>);
+    v2: one tree (<path>/<root>/<container>), with the controllers that
+    <path>/cgroup.controllers lists (on a v1 hybrid host the cgroup2 mount at
+    /sys/fs/cgroup/unified has none: cgroups/devices there is the v2 private
+    /dev, and creation, joining, cgroup.kill and removal are the real v2 paths).
+    """
+
+    def __init__(self, path, v2):
+        self.path, self.v2 = path, v2
+        if v2:
+            self.controllers = set(read(os.path.join(path, "cgroup.controllers")).split())
+            self.controllers.add("devices")  # the private /dev stands in for it
+        else:
+            self.controllers = {c for c in V1_CONTROLLERS
+                                if mount_type(os.path.join(path, c)) == "cgroup"}
+
+    def usable(self):
+        return self.v2 or {"memory", "devices"} <= self.controllers
 
 
-def cg_file(controller, root, cid, name):
-    return os.path.join(cg_dir(controller, root), cid, name)
+def hierarchies():
+    """v1 and v2 wherever this host has them: on a v1 hybrid host both."""
+    out = []
+    if not IS_ROOT:
+        return out
+    if mount_type(CG) == "cgroup2":
+        out.append(("v2", Hier(CG, True)))
+    else:
+        out.append(("v1", Hier(CG, False)))
+        if mount_type(os.path.join(CG, "unified")) == "cgroup2":
+            out.append(("v2", Hier(os.path.join(CG, "unified"), True)))
+    return [(name, h) for name, h in out if h.usable()]
 
 
-def cg_procs(controller, root, cid):
-    try:
-        return [int(p) for p in read(cg_file(controller, root, cid, "cgroup.procs")).split()]
-    except FileNotFoundError:
-        return []
+HIERARCHIES = hierarchies()
+HOST_HIER = HIERARCHIES[0][1] if HIERARCHIES else None
+needs_cgroups = pytest.mark.skipif(not HIERARCHIES, reason="needs root and cgroup controllers")
+
+
+class CgRoot:
+    """One test's --cgroups_root in one hierarchy, and the kernel's view of it."""
+
+    def __init__(self, hier, name):
+        self.hier, self.name, self.leftovers_ok = hier, name, False
+        self.v2 = hier.v2
+
+    def require(self, *controllers):
+        missing = [c for c in controllers if c not in self.hier.controllers]
+        if missing:
+            pytest.skip(f"{self.hier.path} has no {', '.join(missing)} controller")
+
+    def isolation(self, *isolators):
+        """The isolators this hierarchy can serve; cgroups/devices when none is left."""
+        keep = [i for i in isolators if ISOLATOR_CONTROLLER.get(i, "devices")
+                in self.hier.controllers]
+        if not any(i.startswith("cgroups/") for i in keep):
+            keep.append("cgroups/devices")
+        return keep
+
+    def flags(self, *isolators):
+        return [f"--isolation={','.join(self.isolation(*isolators))}",
+                f"--cgroups_root={self.name}", f"--cgroups_hierarchy={self.hier.path}"]
+
+    def roots(self):
+        """Every <hierarchy>/<root> directory of this cgroup root."""
+        if self.v2:
+            dirs = [os.path.join(self.hier.path, self.name)]
+        else:
+            dirs = glob.glob(os.path.join(self.hier.path, "*", self.name))
+        return [p for p in dirs if os.path.isdir(p)]
+
+    def children(self):
+        return [os.path.join(d, c) for d in self.roots() for c in os.listdir(d)
+                if os.path.isdir(os.path.join(d, c))]
+
+    def dir(self, controller="memory"):
+        if self.v2:
+            return os.path.join(self.hier.path, self.name)
+        if controller not in self.hier.controllers:  # any tree serves for cgroup.procs
+            controller = sorted(self.hier.controllers)[0]
+        return os.path.join(self.hier.path, controller, self.name)
+
+    def file(self, controller, cid, name):
+        return os.path.join(self.dir(controller), cid, name)
+
+    def procs(self, cid):
+        try:
+            return [int(p) for p in read(self.file("memory", cid, "cgroup.procs")).split()]
+        except FileNotFoundError:
+            return []
 
 
 def remove_cgroup_tree(path):
@@ -101,16 +183,21 @@ def remove_cgroup_tree(path):
             time.sleep(0.05)
 
 
-@pytest.fixture
-def cgroot():
-    """A fresh --cgroups_root; afterwards no task cgroup may be left, and the root goes."""
-    root = f"agora-it-{os.getpid()}-{next(_roots)}"
-    box = type("CgRoot", (), {"name": root, "leftovers_ok": False})()
+@pytest.fixture(params=[h for _, h in HIERARCHIES] or [None],
+                ids=[name for name, _ in HIERARCHIES] or ["none"])
+def cgroot(request):
+    """A fresh --cgroups_root in each hierarchy this host has (v1, v2); afterwards no
+    task cgroup may be left (unless the test failed: its tasks may still run), and the
+    root goes."""
+    if request.param is None:
+        pytest.skip("needs root and cgroup controllers")
+    box = CgRoot(request.param, f"agora-it-{os.getpid()}-{next(_roots)}")
     yield box
-    left = cg_children(root)
-    for d in cg_roots(root):
+    left = box.children()
+    for d in box.roots():
         remove_cgroup_tree(d)
-    assert box.leftovers_ok or not left, f"task cgroups left behind: {left}"
+    failed = getattr(request.node, "rep_call", None) is None or request.node.rep_call.failed
+    assert box.leftovers_ok or failed or not left, f"task cgroups left behind: {left}"
 
 
 # ---- cluster helpers ----
@@ -164,16 +251,17 @@ def start(cluster):
         assert s.subscribe() == 200
         e = Env(cluster, agent, s, cluster.path("agent"))
         envs.append(e)
+        hier = [f.split("=", 1)[1] for f in flags if f.startswith("--cgroups_hierarchy=")]
+        if hier:  # the agent runs on the hierarchy the test asked for, as that version
+            cg = e.state()["cgroups"]
+            assert cg["hierarchy"] == hier[0], cg
+            assert cg["version"].startswith("v2" if mount_type(hier[0]) == "cgroup2" else "v1"), cg
         return e
 
     yield go
     for e in envs:
         e.sched.close()
         kill_leftovers(e.work_dir)
-
-
-def cgroup_flags(root, *isolators):
-    return [f"--isolation={','.join(isolators)}", f"--cgroups_root={root}"]
 
 
 def wait_gone(pids, what):
@@ -217,22 +305,22 @@ def test_seed_acl_refuses_root_and_runs_mesos(start):
 
 @needs_cgroups
 def test_cgroup_files_carry_the_task_limits(start, cgroot):
-    e = start(*cgroup_flags(cgroot.name, "cgroups/cpu", "cgroups/mem"), "--cgroups_enable_cfs")
+    cgroot.require("cpu", "memory")
+    e = start(*cgroot.flags("cgroups/cpu", "cgroups/mem"), "--cgroups_enable_cfs")
     e.launch("limited", "echo $$ > pid; sleep 100", resources="cpus:0.5;mem:64")
     e.sched.wait_update("limited", "TASK_RUNNING")
     cid = e.container("limited")
     pid = int(wait_until(lambda: read(os.path.join(e.sandbox("limited"), "pid")).strip(),
                          what="pid file"))
-    if CG_V2:
-        assert read(cg_file("cpu", cgroot.name, cid, "cpu.max")).split() == ["50000", "100000"]
-        assert int(read(cg_file("memory", cgroot.name, cid, "memory.max"))) == 64 << 20
+    if cgroot.v2:
+        assert read(cgroot.file("cpu", cid, "cpu.max")).split() == ["50000", "100000"]
+        assert int(read(cgroot.file("memory", cid, "memory.max"))) == 64 << 20
     else:
-        assert int(read(cg_file("cpu", cgroot.name, cid, "cpu.shares"))) == 512
-        assert int(read(cg_file("cpu", cgroot.name, cid, "cpu.cfs_quota_us"))) == 50000
-        assert int(read(cg_file("cpu", cgroot.name, cid, "cpu.cfs_period_us"))) == 100000
-        assert int(read(cg_file("memory", cgroot.name, cid,
-                                "memory.limit_in_bytes"))) == 64 << 20
-    assert pid in cg_procs("memory", cgroot.name, cid)
+        assert int(read(cgroot.file("cpu", cid, "cpu.shares"))) == 512
+        assert int(read(cgroot.file("cpu", cid, "cpu.cfs_quota_us"))) == 50000
+        assert int(read(cgroot.file("cpu", cid, "cpu.cfs_period_us"))) == 100000
+        assert int(read(cgroot.file("memory", cid, "memory.limit_in_bytes"))) == 64 << 20
+    assert pid in cgroot.procs(cid)
     # the agent's view of the same task
     (entry,) = e.statistics().json()
     stats = entry["statistics"]
@@ -245,12 +333,13 @@ def test_cgroup_files_carry_the_task_limits(start, cgroot):
     assert "cgroups/cpu" in st["isolation"]["enabled"]
     e.sched.kill("limited")
     e.sched.wait_update("limited", "TASK_KILLED")
-    assert cg_children(cgroot.name) == []
+    assert cgroot.children() == []
 
 
 @needs_cgroups
 def test_oom_is_a_memory_limitation(start, cgroot):
-    e = start(*cgroup_flags(cgroot.name, "cgroups/cpu", "cgroups/mem"))
+    cgroot.require("memory")
+    e = start(*cgroot.flags("cgroups/cpu", "cgroups/mem"))
     e.launch("hog", "python3 -c \"x = b'x' * (200 << 20); import time; time.sleep(60)\"",
              resources="cpus:0.1;mem:32")
     st = e.sched.wait_update("hog", "TASK_FAILED", timeout=30)
@@ -259,38 +348,38 @@ def test_oom_is_a_memory_limitation(start, cgroot):
     assert st["message"].startswith("Memory limit exceeded: Requested: 32MB Maximum Used: ")
     assert st["limitation"]["resources"][0]["name"] == "mem"
     assert st["limitation"]["resources"][0]["scalar"]["value"] == pytest.approx(32)
-    wait_until(lambda: cg_children(cgroot.name) == [], what="the task's cgroup removed")
+    wait_until(lambda: cgroot.children() == [], what="the task's cgroup removed")
 
 
 @needs_cgroups
 def test_disowned_and_setsid_children_end_with_their_task(start, cgroot):
-    e = start(*cgroup_flags(cgroot.name, "cgroups/cpu", "cgroups/mem"))
+    e = start(*cgroot.flags("cgroups/cpu", "cgroups/mem"))
     e.launch("parent", "bash -c 'sleep 1000 & echo $! > kids; disown; "
                        "setsid sleep 1000 & echo $! >> kids; sleep 0.5; exit 0'")
     e.sched.wait_update("parent", "TASK_FINISHED")
     kids = [int(p) for p in read(os.path.join(e.sandbox("parent"), "kids")).split()]
     assert len(kids) == 2
     wait_gone(kids, "the disowned and setsid'd sleepers")
-    wait_until(lambda: cg_children(cgroot.name) == [], what="the task's cgroup removed")
+    wait_until(lambda: cgroot.children() == [], what="the task's cgroup removed")
 
 
 @needs_cgroups
 def test_a_killed_fork_bomb_leaves_nothing(start, cgroot):
-    e = start(*cgroup_flags(cgroot.name, "cgroups/cpu", "cgroups/mem"))
+    e = start(*cgroot.flags("cgroups/cpu", "cgroups/mem"))
     e.launch("bomb", "while :; do sleep 1000 & setsid sleep 1000 & sleep 0.01; done")
     e.sched.wait_update("bomb", "TASK_RUNNING")
     cid = e.container("bomb")
-    procs = wait_until(lambda: len(cg_procs("memory", cgroot.name, cid)) >= 30 and
-                       cg_procs("memory", cgroot.name, cid), what="the bomb's processes")
+    procs = wait_until(lambda: len(cgroot.procs(cid)) >= 30 and
+                       cgroot.procs(cid), what="the bomb's processes")
     e.sched.kill("bomb", grace_ns=0)
     e.sched.wait_update("bomb", "TASK_KILLED")
     wait_gone(procs, "every process of the bomb")
-    assert cg_children(cgroot.name) == []
+    assert cgroot.children() == []
 
 
 @needs_cgroups
 def test_leftover_cgroups_of_an_earlier_run_are_swept(start, cgroot, cluster):
-    e = start(*cgroup_flags(cgroot.name, "cgroups/mem"))
+    e = start(*cgroot.flags("cgroups/mem"))
     e.launch("keeper", "sleep 100")
     e.sched.wait_update("keeper", "TASK_RUNNING")
     keeper = e.container("keeper")
@@ -298,27 +387,29 @@ def test_leftover_cgroups_of_an_earlier_run_are_swept(start, cgroot, cluster):
     # supervisor leaves it), with a process in it
     stray_id = "0badc0de-0000-4000-8000-000000000001"
     sleeper = subprocess.Popen(["sleep", "1000"])
-    for d in cg_roots(cgroot.name):
+    for d in cgroot.roots():
         os.mkdir(os.path.join(d, stray_id))
         with open(os.path.join(d, stray_id, "cgroup.procs"), "w") as f:
             f.write(str(sleeper.pid))
-    stray = os.path.join(cg_dir("memory", cgroot.name), stray_id)
+    stray = os.path.join(cgroot.dir("memory"), stray_id)
     e.agent.kill(signal.SIGKILL)
-    e.agent = cluster.agent(*cgroup_flags(cgroot.name, "cgroups/mem"), port=e.agent.port,
+    e.agent = cluster.agent(*cgroot.flags("cgroups/mem"), port=e.agent.port,
                             work_dir=e.work_dir, name="agent2")
     e.agent.wait_log("re-attached to task keeper")
     e.agent.wait_log(f"killed and removed cgroup {stray_id}")
     assert sleeper.wait(5) == -signal.SIGKILL
     assert not os.path.exists(stray)
-    assert os.path.isdir(os.path.join(cg_dir("memory", cgroot.name), keeper))  # re-adopted
+    assert os.path.isdir(os.path.join(cgroot.dir("memory"), keeper))  # re-adopted
     e.sched.kill("keeper")
     e.sched.wait_update("keeper", "TASK_KILLED")
-    wait_until(lambda: cg_children(cgroot.name) == [], what="keeper's cgroup removed")
+    wait_until(lambda: cgroot.children() == [], what="keeper's cgroup removed")
 
 
 @needs_cgroups
 def test_the_seed_isolation_list_starts_and_names_what_it_ignores(start, cgroot):
-    e = start(f"--isolation={seed_isolation()}", f"--cgroups_root={cgroot.name}")
+    cgroot.require("cpu", "memory")
+    e = start(f"--isolation={seed_isolation()}", f"--cgroups_root={cgroot.name}",
+              f"--cgroups_hierarchy={cgroot.hier.path}")
     ignored = ["filesystem/linux", "docker/runtime", "network/cni", "cgroups/perf_event"]
     (line,) = [ln for ln in e.agent.log().splitlines() if "agent: isolation:" in ln]
     assert all(name in line for name in ignored), line
@@ -330,7 +421,7 @@ def test_the_seed_isolation_list_starts_and_names_what_it_ignores(start, cgroot)
     e.launch("seeded", "echo fine")
     e.sched.wait_update("seeded", "TASK_FINISHED")
     assert read(os.path.join(e.sandbox("seeded"), "stdout")) == "fine\n"
-    wait_until(lambda: cg_children(cgroot.name) == [], what="the task's cgroup removed")
+    wait_until(lambda: cgroot.children() == [], what="the task's cgroup removed")
 
 
 def test_an_unknown_isolator_is_a_startup_error(cluster):
@@ -408,6 +499,12 @@ def make_gpu_nodes(cluster):
     return d
 
 
+# What opening the task's own GPU node gives: ENXIO where no driver answers c 195:N (the
+# fake NVML on a host without a GPU), OPENED where a real driver does. Never EPERM (the
+# devices cgroup denied it), ENOENT (the private /dev lacks it) or EACCES.
+OWN_GPU_OPENS = ("ENXIO", "OPENED")
+
+
 def gpu_env(dev_dir):
     return {"AGORA_NVML_LIBRARY": FAKE_NVML, "AGORA_FAKE_NVML_GPUS": "2",
             "AGORA_NVIDIA_DEV_DIR": dev_dir}
@@ -444,7 +541,7 @@ def test_gpus_are_offered_given_out_confined_and_returned(start, cluster, cgroot
     if not os.path.exists(FAKE_NVML):
         pytest.skip("fake NVML not built (make tests-bin)")
     dev_dir = make_gpu_nodes(cluster)
-    e = start(*cgroup_flags(cgroot.name, "cgroups/devices", "gpu/nvidia"),
+    e = start(*cgroot.flags("cgroups/devices", "gpu/nvidia"),
               env=gpu_env(dev_dir), capabilities=["GPU_RESOURCES"])
     st = e.state()
     assert st["resources"]["gpus"] == 2
@@ -453,6 +550,8 @@ def test_gpus_are_offered_given_out_confined_and_returned(start, cluster, cgroot
     tasks = [task_info(f"g{i}", offer, gpu_probe(dev_dir), resources="cpus:0.1;mem:32;gpus:1")
              for i in range(2)]
     assert e.sched.launch(offer, tasks, refuse_seconds=0.1)[0] == 202
+    # v1: the devices cgroup denies the other GPU (EPERM); v2: the private /dev lacks it
+    denied = "ENOENT" if st["cgroups"]["private_dev"] else "EPERM"
     seen = {}
     for tid in ("g0", "g1"):
         e.sched.wait_update(tid, "TASK_RUNNING")
@@ -460,15 +559,14 @@ def test_gpus_are_offered_given_out_confined_and_returned(start, cluster, cgroot
         assert uuid.startswith("GPU-fake")
         seen[index] = tid
         own, other = f"nvidia{index}", f"nvidia{1 - index}"
-        assert opened[own] == "ENXIO", opened  # allowed by the cgroup; no driver behind it
-        assert opened[other] == "EPERM", opened  # denied by the devices cgroup
+        assert opened[own] in OWN_GPU_OPENS, opened  # reachable: no driver (ENXIO) or one
+        assert opened[other] == denied, opened
         env = dict(line.split("=", 1) for line in read(f"/proc/{task_pid(e, tid)}/environ")
                    .split("\0") if "=" in line)
         assert env["NVIDIA_VISIBLE_DEVICES"] == uuid
     assert sorted(seen) == [0, 1]
     assert all(g["allocated"] for g in e.state()["gpus"])
-    # both GPUs are held: the next offers from the agent have none
-    time.sleep(0.5)
+    # both GPUs are held: the rest of the agent comes back without any
     gpu_offer(e.sched, False)
     assert not [o for o in e.sched.offers.values()
                 if any(r["name"] == "gpus" for r in o["resources"])]
@@ -482,7 +580,7 @@ def test_gpus_are_offered_given_out_confined_and_returned(start, cluster, cgroot
         e.sched.kill(tid)
         e.sched.wait_update(tid, "TASK_KILLED")
     assert [g["allocated"] for g in e.state()["gpus"]] == [False, False]
-    wait_until(lambda: cg_children(cgroot.name) == [], what="the tasks' cgroups removed")
+    wait_until(lambda: cgroot.children() == [], what="the tasks' cgroups removed")
 
 
 def task_pid(e, task_id):
@@ -499,13 +597,13 @@ def test_private_dev_holds_only_the_tasks_gpu(start, cluster, cgroot):
         pytest.skip("fake NVML not built (make tests-bin)")
     dev_dir = make_gpu_nodes(cluster)
     env = dict(gpu_env(dev_dir), AGORA_PRIVATE_DEV="1")
-    e = start(*cgroup_flags(cgroot.name, "cgroups/devices", "gpu/nvidia"), env=env,
+    e = start(*cgroot.flags("cgroups/devices", "gpu/nvidia"), env=env,
               capabilities=["GPU_RESOURCES"])
     e.launch("p0", gpu_probe(dev_dir) + "; ls /dev > devlist",
              resources="cpus:0.1;mem:32;gpus:1", offer=gpu_offer(e.sched, True))
     e.sched.wait_update("p0", "TASK_RUNNING")
     index, _, opened = probe_result(e, "p0")
-    assert opened[f"nvidia{index}"] == "ENXIO"
+    assert opened[f"nvidia{index}"] in OWN_GPU_OPENS, opened
     assert opened[f"nvidia{1 - index}"] == "ENOENT"  # not even there
     pid = task_pid(e, "p0")
     assert sorted(os.listdir(f"/proc/{pid}/root{dev_dir}")) == [f"nvidia{index}", "nvidiactl"]
@@ -521,7 +619,7 @@ def test_gpu_task_after_agent_restart_keeps_its_gpu(start, cluster, cgroot):
     if not os.path.exists(FAKE_NVML):
         pytest.skip("fake NVML not built (make tests-bin)")
     dev_dir = make_gpu_nodes(cluster)
-    flags = cgroup_flags(cgroot.name, "cgroups/devices", "gpu/nvidia")
+    flags = cgroot.flags("cgroups/devices", "gpu/nvidia")
     e = start(*flags, env=gpu_env(dev_dir), capabilities=["GPU_RESOURCES"])
     e.launch("held", "sleep 100", resources="cpus:0.1;mem:32;gpus:1",
              offer=gpu_offer(e.sched, True))

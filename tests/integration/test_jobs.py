@@ -100,16 +100,22 @@ def seed_job(name):
 
 
 def test_r3_every_second_fires_three_times(jobs):
+    start_ms = (int(time.time()) + 2) * 1000  # a whole second, so the ISO text is exact
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_ms // 1000))
     assert jobs.post("/v1/scheduler/iso8601", {"name": "r3", "command": "echo tick",
-                                                "schedule": "R3//PT1S"}).status == 204
-    runs = jobs.wait_runs("r3", 3, "TASK_FINISHED", timeout=15)
-    time.sleep(1.5)
-    assert len(jobs.runs("r3")) == 3
-    job = jobs.job("r3")
-    assert job["successCount"] == 3 and job["disabled"] is True
-    assert job["schedule"].startswith("R0/")
-    starts = sorted(r["start"] for r in runs)
-    assert 0.5 < starts[1] - starts[0] < 1.6 and 0.5 < starts[2] - starts[1] < 1.6
+                                                "schedule": f"R3/{start}/PT1S"}).status == 204
+    jobs.wait_runs("r3", 3, "TASK_FINISHED", timeout=15)
+    # R3 used up: the job disables itself, so no fourth run can come
+    job = wait_until(lambda: jobs.job("r3")["disabled"] and jobs.job("r3"), what="r3 disabled")
+    assert job["successCount"] == 3 and job["schedule"].startswith("R0/")
+    assert job["pendingReason"] == "disabled"
+    runs = jobs.runs("r3")
+    assert len(runs) == 3 and all(r["attempt"] == 0 for r in runs)
+    # each run is stamped with its own occurrence of the schedule (start + k periods),
+    # whatever the wall clock said when it started
+    ks = sorted((r["due_ms"] - start_ms) / 1000 for r in runs)
+    assert all(k == int(k) and k >= 0 for k in ks) and len(set(ks)) == 3, ks
+    assert all(r["task_id"].startswith(f"ct:{r['due_ms']}:0:r3") for r in runs)
 
 
 def test_retries_on_a_failing_job(jobs):
@@ -118,10 +124,10 @@ def test_retries_on_a_failing_job(jobs):
     runs = jobs.wait_runs("flaky", 3, "TASK_FAILED")
     assert sorted(r["attempt"] for r in runs) == [0, 1, 2]
     assert all(r["exit_status"] == 7 for r in runs)
+    # errorCount moves only once no retry is left (a retry would be armed instead)
     job = wait_until(lambda: jobs.job("flaky")["errorCount"] == 1 and jobs.job("flaky"))
     assert job["errorsSinceLastSuccess"] == 1 and job["lastError"]
     assert "exited with status 7" in job["pendingReason"]
-    time.sleep(0.6)
     assert len(jobs.runs("flaky")) == 3  # retries used up: no fourth attempt
 
 
@@ -141,15 +147,22 @@ def test_dependency_chain_runs_in_order(jobs):
 
 
 def test_two_parents_both_needed(jobs):
-    jobs.post("/v1/scheduler/iso8601", {"name": "p1", "command": "true", "schedule": "R1//PT1H"})
-    jobs.post("/v1/scheduler/iso8601", {"name": "p2", "command": "true",
-                                         "schedule": "R1/2099-01-01T00:00:00Z/PT1H"})
-    jobs.post("/v1/scheduler/dependency", {"name": "kid", "command": "true",
-                                            "parents": ["p1", "p2"]})
+    # both parents wait for a manual start, so the child exists before either succeeds
+    for name in ("p1", "p2"):
+        assert jobs.post("/v1/scheduler/iso8601", {
+            "name": name, "command": "true",
+            "schedule": "R1/2099-01-01T00:00:00Z/PT1H"}).status == 204
+    assert jobs.post("/v1/scheduler/dependency", {"name": "kid", "command": "true",
+                                                   "parents": ["p1", "p2"]}).status == 204
+    assert jobs.job("kid")["pendingReason"] == "waiting for its parents to succeed: p1, p2"
+    assert jobs.job("p2")["pendingReason"].startswith("waiting for its next scheduled run at 2099")
+    assert http("PUT", jobs.url("/v1/scheduler/job/p1")).status == 204
     jobs.wait_runs("p1", 1, "TASK_FINISHED")
-    time.sleep(0.8)
-    assert jobs.runs("kid") == []
-    assert "other parents" in jobs.job("kid")["pendingReason"]
+    # from p1's success on, the child says why it waits (in every answer)
+    reason = wait_until(lambda: "other parents" in jobs.job("kid")["pendingReason"] and
+                        jobs.job("kid")["pendingReason"], what="kid waiting for p2")
+    assert reason == "waiting for the other parents to succeed: p2"
+    assert jobs.runs("kid") == []  # p1's success was handled without starting it
     assert http("PUT", jobs.url("/v1/scheduler/job/p2")).status == 204
     jobs.wait_runs("kid", 1, "TASK_FINISHED")
 
@@ -157,7 +170,8 @@ def test_two_parents_both_needed(jobs):
 def test_manual_run_with_arguments(jobs):
     jobs.post("/v1/scheduler/iso8601", {"name": "manual", "command": "echo args:",
                                          "schedule": "R0/2099-01-01T00:00:00Z/P1D"})
-    time.sleep(0.3)
+    # R0: no timer is armed at all, and the job says so
+    assert jobs.job("manual")["pendingReason"] == "its schedule has no further runs"
     assert jobs.runs("manual") == []
     assert http("PUT", jobs.url("/v1/scheduler/job/manual?arguments=hello")).status == 204
     (run,) = jobs.wait_runs("manual", 1, "TASK_FINISHED")

@@ -51,9 +51,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct task *new_task(struct fixture *f, const char *tid)
+static struct atask *new_task(struct fixture *f, const char *tid)
 {
-	struct task *t = atask_alloc(&f->a, "fw-1", tid);
+	struct atask *t = atask_alloc(&f->a, "fw-1", tid);
 	char path[256];
 	snprintf(path, sizeof(path), "%s/%s", f->dir, tid);
 	mkdir_p(path, 0700);
@@ -62,7 +62,7 @@ static struct task *new_task(struct fixture *f, const char *tid)
 	return t;
 }
 
-static struct task_outcome outcome(enum task_state s, const char *msg)
+static struct task_outcome outcome(enum mesos_task_state s, const char *msg)
 {
 	struct task_outcome o;
 	memset(&o, 0, sizeof(o));
@@ -75,7 +75,7 @@ static struct task_outcome outcome(enum task_state s, const char *msg)
 static void test_queue_persists_and_replays(void **state)
 {
 	struct fixture *f = *state;
-	struct task *t = new_task(f, "t1"), *again;
+	struct atask *t = new_task(f, "t1"), *again;
 	struct task_outcome o;
 	char first[32], second[32], err[256];
 
@@ -117,7 +117,7 @@ static void test_queue_persists_and_replays(void **state)
 static void test_replay_cuts_a_torn_line_and_names_bad_ones(void **state)
 {
 	struct fixture *f = *state;
-	struct task *t = new_task(f, "t2");
+	struct atask *t = new_task(f, "t2");
 	const char *good = "{\"status\":{\"state\":\"TASK_STARTING\",\"uuid\":\"AAAA\"}}\n"
 			   "{\"status\":{\"state\":\"TASK_RUNNING\",\"uuid\":\"BBBB\"}}\n"
 			   "{\"ack\":\"AAAA\"}\n"
@@ -151,7 +151,7 @@ static void test_replay_cuts_a_torn_line_and_names_bad_ones(void **state)
 static void test_replay_of_a_file_truncates_the_torn_tail(void **state)
 {
 	struct fixture *f = *state;
-	struct task *t = new_task(f, "t5");
+	struct atask *t = new_task(f, "t5");
 	char path[256], err[256], *data = NULL;
 	const char *line = "{\"status\":{\"state\":\"TASK_STARTING\",\"uuid\":\"AAAA\"}}\n";
 	char text[512];
@@ -169,7 +169,7 @@ static void test_replay_of_a_file_truncates_the_torn_tail(void **state)
 static void test_state_machine_refuses_bad_transitions(void **state)
 {
 	struct fixture *f = *state;
-	struct task *t = new_task(f, "t6");
+	struct atask *t = new_task(f, "t6");
 	struct task_outcome o;
 
 	o = outcome(TASK_RUNNING, "");
@@ -181,14 +181,14 @@ static void test_state_machine_refuses_bad_transitions(void **state)
 	o = outcome(TASK_FINISHED, "");
 	assert_int_equal(atask_set_state(t, &o), -EINVAL); /* terminal is final */
 	assert_int_equal(t->queued, 1);
-	assert_true(atask_state_terminal(TASK_LOST));
-	assert_false(atask_state_terminal(TASK_RUNNING));
-	assert_int_equal(atask_state_parse("TASK_KILLED"), TASK_KILLED);
-	assert_int_equal(atask_state_parse("TASK_NOPE"), -1);
+	assert_true(mesos_task_state_terminal(TASK_LOST));
+	assert_false(mesos_task_state_terminal(TASK_RUNNING));
+	assert_int_equal(mesos_task_state_parse("TASK_KILLED"), TASK_KILLED);
+	assert_int_equal(mesos_task_state_parse("TASK_NOPE"), -1);
 	atask_free(t);
 }
 
-static void check_outcome(const char *json, bool killed, enum task_state state,
+static void check_outcome(const char *json, bool killed, enum mesos_task_state state,
 			  enum status_source source, const char *reason, const char *message)
 {
 	struct exit_report e;
@@ -349,7 +349,7 @@ static void test_executor_env_flag(void **state)
 static int check(struct fixture *f, const char *task_json, const char *user,
 		 struct task_outcome *o)
 {
-	struct task *t = new_task(f, "chk");
+	struct atask *t = new_task(f, "chk");
 	int r;
 
 	t->task_info = json_loads(task_json, 0, NULL);

@@ -533,21 +533,30 @@ static void test_visible_devices(void **state)
 /*
  * The production path: no $AGORA_NVML_LIBRARY, plain dlopen("libnvidia-ml.so.1")
  * found through LD_LIBRARY_PATH. The loader reads LD_LIBRARY_PATH only at
- * start, so this runs in a re-executed copy of this binary (child_main).
+ * start, so this runs in a re-executed copy of this binary (child_main). The
+ * copy keeps the loader environment this binary was started with: the fake
+ * library's directory goes in front of the LD_LIBRARY_PATH already there
+ * (a host may need it to find libcmocka, jansson, ...), and LD_PRELOAD and
+ * the rest of the environment are inherited unchanged.
  */
 static void test_default_library_name(void **state)
 {
 	struct fixture *fx = *state;
-	char dir[PATH_MAX];
+	const char *old = getenv("LD_LIBRARY_PATH");
+	char dir[PATH_MAX], path[2 * PATH_MAX];
 	int status = -1;
 	pid_t pid;
 
+	/* without one, a harmless marker stands for the host's path: the child checks it kept it */
+	if (!old || !old[0])
+		old = "/nonexistent/agora-test-loader-path";
 	str_copy(dir, fx->lib, sizeof(dir));
+	assert_int_equal(str_printf(path, sizeof(path), "%s:%s", dirname(dir), old), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		setenv("LD_LIBRARY_PATH", dirname(dir), 1);
-		setenv("AGORA_TEST_GPU_CHILD", "1", 1);
+		setenv("LD_LIBRARY_PATH", path, 1);
+		setenv("AGORA_TEST_GPU_CHILD", old, 1);
 		unsetenv("AGORA_NVML_LIBRARY");
 		execl("/proc/self/exe", "test_gpu", (char *)NULL);
 		_exit(127);
@@ -563,7 +572,15 @@ static int child_main(void)
 	double offer = 0;
 	char err[256] = "";
 	int rc = gpu_discover(ISO, NULL, NULL, &s, &offer, err, sizeof(err));
+	const char *kept = getenv("LD_LIBRARY_PATH"), *want = getenv("AGORA_TEST_GPU_CHILD");
+	size_t kl = kept ? strlen(kept) : 0, wl = strlen(want);
 	int ok = rc == 0 && s.nvml_loaded && s.n == 2 && offer == 2 && !strcmp(s.v[1].uuid, UUID1);
+
+	/* the loader path this binary was started with is still there, after the fake's */
+	if (kl <= wl || strcmp(kept + kl - wl, want) != 0 || kept[kl - wl - 1] != ':') {
+		fprintf(stderr, "child: LD_LIBRARY_PATH '%s' lost '%s'\n", kept ? kept : "", want);
+		ok = 0;
+	}
 
 	if (!ok)
 		fprintf(stderr, "child: rc %d loaded %d n %zu offer %g err '%s' nvml '%s'\n", rc,

@@ -251,14 +251,14 @@ static void test_status_parse(void **state)
 		"\"executor_id\":{\"value\":\"t1\"},\"timestamp\":1470820172.07315,"
 		"\"uuid\":\"hTaLQ0b5Q1OZuab7QclTKQ==\",\"container_status\":{\"executor_pid\":4242},"
 		"\"unknown_key\":[1,2]}");
-	struct sched_status s;
+	struct mesos_task_status s;
 	struct jerr err = { { 0 } };
 	json_t *bad;
 	(void)state;
 
-	assert_int_equal(sched_status_parse(st, &s, &err), 0);
+	assert_int_equal(mesos_task_status_parse(st, &s, &err), 0);
 	assert_string_equal(s.task_id, "t1");
-	assert_string_equal(s.state, "TASK_RUNNING");
+	assert_int_equal(s.state, TASK_RUNNING);
 	assert_string_equal(s.agent_id, "m-S0");
 	assert_string_equal(s.executor_id, "t1");
 	assert_string_equal(s.source, "SOURCE_EXECUTOR");
@@ -272,7 +272,7 @@ static void test_status_parse(void **state)
 	/* Reconciliation answers carry no uuid; an empty one is none too. */
 	st = parse("{\"task_id\":{\"value\":\"t1\"},\"state\":\"TASK_LOST\",\"uuid\":\"\","
 		   "\"reason\":\"REASON_RECONCILIATION\",\"message\":\"m\"}");
-	assert_int_equal(sched_status_parse(st, &s, &err), 0);
+	assert_int_equal(mesos_task_status_parse(st, &s, &err), 0);
 	assert_null(s.uuid);
 	assert_null(s.agent_id);
 	assert_string_equal(s.reason, "REASON_RECONCILIATION");
@@ -280,16 +280,20 @@ static void test_status_parse(void **state)
 	json_decref(st);
 
 	bad = parse("{\"state\":\"TASK_RUNNING\"}");
-	assert_int_equal(sched_status_parse(bad, &s, &err), -EINVAL);
+	assert_int_equal(mesos_task_status_parse(bad, &s, &err), -EINVAL);
 	assert_string_equal(err.msg, "status.task_id: required field is missing");
 	json_decref(bad);
 	bad = parse("{\"task_id\":{\"value\":\"t\"},\"state\":7}");
-	assert_int_equal(sched_status_parse(bad, &s, &err), -EINVAL);
+	assert_int_equal(mesos_task_status_parse(bad, &s, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "status.state"));
+	json_decref(bad);
+	bad = parse("{\"task_id\":{\"value\":\"t\"},\"state\":\"TASK_NOPE\"}");
+	assert_int_equal(mesos_task_status_parse(bad, &s, &err), -EINVAL);
+	assert_string_equal(err.msg, "status.state: unknown TaskState 'TASK_NOPE'");
 	json_decref(bad);
 	bad = parse("{\"task_id\":{\"value\":\"t\"},\"state\":\"TASK_RUNNING\","
 		    "\"agent_id\":\"s1\"}");
-	assert_int_equal(sched_status_parse(bad, &s, &err), -EINVAL);
+	assert_int_equal(mesos_task_status_parse(bad, &s, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "status.agent_id"));
 	json_decref(bad);
 }
@@ -353,55 +357,35 @@ static void test_offer_parse(void **state)
 
 /* ---- task states ---- */
 
-static void test_terminal_states(void **state)
-{
-	(void)state;
-	assert_true(sched_state_terminal("TASK_FINISHED"));
-	assert_true(sched_state_terminal("TASK_FAILED"));
-	assert_true(sched_state_terminal("TASK_KILLED"));
-	assert_true(sched_state_terminal("TASK_ERROR"));
-	assert_true(sched_state_terminal("TASK_LOST"));
-	assert_true(sched_state_terminal("TASK_DROPPED"));
-	assert_true(sched_state_terminal("TASK_GONE"));
-	assert_true(sched_state_terminal("TASK_GONE_BY_OPERATOR"));
-	assert_false(sched_state_terminal("TASK_RUNNING"));
-	assert_false(sched_state_terminal("TASK_STAGING"));
-	assert_false(sched_state_terminal("TASK_STARTING"));
-	assert_false(sched_state_terminal("TASK_KILLING"));
-	assert_false(sched_state_terminal("TASK_UNREACHABLE"));
-	assert_false(sched_state_terminal("TASK_UNKNOWN"));
-	assert_false(sched_state_terminal(NULL));
-}
-
 static void test_exit_codes(void **state)
 {
 	(void)state;
-	assert_int_equal(sched_exit_code("TASK_FINISHED", NULL), 0);
-	assert_int_equal(sched_exit_code("TASK_FINISHED", "Command exited with status 0"), 0);
-	assert_int_equal(sched_exit_code("TASK_FAILED", "Command exited with status 3"), 3);
-	assert_int_equal(sched_exit_code("TASK_FAILED", "Command exited with status 255"), 255);
+	assert_int_equal(sched_exit_code(TASK_FINISHED, NULL), 0);
+	assert_int_equal(sched_exit_code(TASK_FINISHED, "Command exited with status 0"), 0);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "Command exited with status 3"), 3);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "Command exited with status 255"), 255);
 	/* Out of range, missing, or a claimed 0 on a failure: 1. */
-	assert_int_equal(sched_exit_code("TASK_FAILED", "Command exited with status 256"), 1);
-	assert_int_equal(sched_exit_code("TASK_FAILED", "Command exited with status 0"), 1);
-	assert_int_equal(sched_exit_code("TASK_FAILED", "Command exited with status x"), 1);
-	assert_int_equal(sched_exit_code("TASK_FAILED", NULL), 1);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "Command exited with status 256"), 1);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "Command exited with status 0"), 1);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "Command exited with status x"), 1);
+	assert_int_equal(sched_exit_code(TASK_FAILED, NULL), 1);
 	/* Signals as Mesos writes them (strsignal text) and as numbers or names. */
-	assert_int_equal(sched_exit_code("TASK_FAILED", "Command terminated with signal Killed"),
+	assert_int_equal(sched_exit_code(TASK_FAILED, "Command terminated with signal Killed"),
 			 128 + 9);
-	assert_int_equal(sched_exit_code("TASK_KILLED",
+	assert_int_equal(sched_exit_code(TASK_KILLED,
 					 "Command terminated with signal Terminated"),
 			 128 + 15);
-	assert_int_equal(sched_exit_code("TASK_FAILED",
+	assert_int_equal(sched_exit_code(TASK_FAILED,
 					 "Command terminated with signal Segmentation fault"),
 			 128 + 11);
-	assert_int_equal(sched_exit_code("TASK_FAILED", "Command terminated by signal 9"), 137);
-	assert_int_equal(sched_exit_code("TASK_FAILED", "killed by signal: SIGTERM"), 143);
-	assert_int_equal(sched_exit_code("TASK_FAILED", "signal KILL"), 137);
-	assert_int_equal(sched_exit_code("TASK_FAILED", "signal 99"), 1);
-	assert_int_equal(sched_exit_code("TASK_FAILED", "signal Bogus"), 1);
-	assert_int_equal(sched_exit_code("TASK_ERROR", "Task uses more resources"), 1);
-	assert_int_equal(sched_exit_code("TASK_LOST", NULL), 1);
-	assert_int_equal(sched_exit_code("TASK_KILLED", "Killed by the framework"), 1);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "Command terminated by signal 9"), 137);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "killed by signal: SIGTERM"), 143);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "signal KILL"), 137);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "signal 99"), 1);
+	assert_int_equal(sched_exit_code(TASK_FAILED, "signal Bogus"), 1);
+	assert_int_equal(sched_exit_code(TASK_ERROR, "Task uses more resources"), 1);
+	assert_int_equal(sched_exit_code(TASK_LOST, NULL), 1);
+	assert_int_equal(sched_exit_code(TASK_KILLED, "Killed by the framework"), 1);
 }
 
 /* ---- the client against a scripted master on loopback ---- */
@@ -554,7 +538,7 @@ static void cb_subscribed(struct sched *s, const char *fid, bool resub, void *ar
 		assert_int_equal(sched_teardown(s, NULL, NULL), 0);
 }
 
-static void cb_update(struct sched *s, const struct sched_status *st, void *arg)
+static void cb_update(struct sched *s, const struct mesos_task_status *st, void *arg)
 {
 	struct client_ctx *c = arg;
 	(void)s;
@@ -765,7 +749,6 @@ int main(void)
 		cmocka_unit_test(test_event_parse),
 		cmocka_unit_test(test_status_parse),
 		cmocka_unit_test(test_offer_parse),
-		cmocka_unit_test(test_terminal_states),
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_client_config_errors),
 		cmocka_unit_test(test_client_redirect_ack_liveness),

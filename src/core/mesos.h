@@ -1,0 +1,73 @@
+/*
+ * mesos — the Mesos protocol's objects as C types, shared by every role
+ * (master, agent, framework library, jobs, cli). docs/task-protocol.md
+ * describes the contract in words.
+ *
+ * TaskState: one enum with Mesos' protobuf numbers (mesos.proto,
+ * TaskState), its JSON names and which states are terminal. Nothing
+ * outside core/mesos.c compares a "TASK_..." string by hand.
+ *
+ * TaskStatus: parsed once by mesos_task_status_parse() (strict, bounded,
+ * fuzzed through fuzz_sched_events); every reader uses the struct.
+ */
+#ifndef AGORA_CORE_MESOS_H
+#define AGORA_CORE_MESOS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/json.h"
+
+/* TaskState, numbered as in mesos.proto (the JSON form is the name). */
+enum mesos_task_state {
+	TASK_STARTING = 0,
+	TASK_RUNNING = 1,
+	TASK_FINISHED = 2,
+	TASK_FAILED = 3,
+	TASK_KILLED = 4,
+	TASK_LOST = 5,
+	TASK_STAGING = 6,
+	TASK_ERROR = 7,
+	TASK_KILLING = 8,
+	TASK_DROPPED = 9,
+	TASK_UNREACHABLE = 10,
+	TASK_GONE = 11,
+	TASK_GONE_BY_OPERATOR = 12,
+	TASK_UNKNOWN = 13,
+};
+#define MESOS_TASK_STATE_COUNT 14
+
+/* "TASK_RUNNING" etc.; "TASK_UNKNOWN" for a number out of range. Static string. */
+const char *mesos_task_state_name(enum mesos_task_state s);
+/* The state named name (exact, case-sensitive); -1 when name is NULL or unknown. */
+int mesos_task_state_parse(const char *name);
+/*
+ * Terminal: the task will never run again (FINISHED, FAILED, KILLED, LOST,
+ * ERROR, DROPPED, GONE, GONE_BY_OPERATOR). UNREACHABLE and UNKNOWN are not:
+ * the task may come back.
+ */
+bool mesos_task_state_terminal(enum mesos_task_state s);
+/* The task is, or may still be, live: STAGING, STARTING, RUNNING or KILLING. */
+bool mesos_task_state_live(enum mesos_task_state s);
+
+#define MESOS_STATUS_MESSAGE_MAX (64u << 10) /* TaskStatus.message kept */
+
+/* A TaskStatus, parsed; the strings point into json (valid while it lives). */
+struct mesos_task_status {
+	const char *task_id;	   /* required */
+	enum mesos_task_state state; /* required, a known name */
+	const char *agent_id;	   /* NULL when absent */
+	const char *executor_id;   /* NULL when absent */
+	const char *source;	   /* "SOURCE_EXECUTOR", ... or NULL */
+	const char *reason;	   /* "REASON_...", or NULL */
+	const char *message;	   /* or NULL */
+	const char *uuid;	   /* base64; NULL (also when "") = nothing to acknowledge */
+	double timestamp;	   /* 0 when absent */
+	const json_t *json;	   /* the whole TaskStatus object */
+};
+
+/* 0, or -EINVAL with err naming the field ("status.state: ..."). */
+int mesos_task_status_parse(const json_t *status, struct mesos_task_status *out,
+			    struct jerr *err);
+
+#endif
