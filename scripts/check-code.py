@@ -11,6 +11,8 @@
    this repository (a path under specs/ or shared/, a "§" section, the
    section labels of a private spec such as "A2 row 8"). A rule a comment
    relies on is written under docs/ or cited as public documentation.
+3. file-maps: the file maps at the top of master/master.h and agent/agent.h
+   name every .c file of their directory, and only those.
 
 Writes one JUnit XML report with one testcase per check; exit status 1 if
 a check failed.
@@ -221,21 +223,54 @@ def comments(text):
             i += 1
 
 
+# Headers whose opening comment maps every .c file of their directory.
+FILE_MAPS = ["master/master.h", "agent/agent.h"]
+
+
+def check_file_maps(root):
+    errors = []
+    for header in FILE_MAPS:
+        path = os.path.join(root, "src", header)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        first = next(comments(text), (0, ""))[1]
+        listed = set(re.findall(r"^ \*\s+(\w+\.c)\b", first, re.M))
+        folder = os.path.dirname(path)
+        present = {n for n in os.listdir(folder) if n.endswith(".c")}
+        for n in sorted(present - listed):
+            errors.append(f"src/{header}: the file map does not list {n}")
+        for n in sorted(listed - present):
+            errors.append(f"src/{header}: the file map lists {n}, which is gone")
+    return errors
+
+
+MD_NAME = re.compile(r"(?<![\w/.-])([\w.-]+\.md)\b")
+
+
 def check_citations(root):
     errors = []
+    # a bare NAME.md in a comment must be a file of this repository
+    def outside_doc(sub):
+        for m in MD_NAME.finditer(sub):
+            name = m.group(1)
+            if not any(os.path.exists(os.path.join(root, d, name)) for d in ("", "docs")):
+                return m.group(0)
+        return None
     files = sorted(glob.glob(os.path.join(root, "src", "**", "*.[ch]"), recursive=True))
     for path in files:
         with open(path, encoding="utf-8") as f:
             text = f.read()
         for line, comment in comments(text):
             for k, sub in enumerate(comment.split("\n")):
-                for rx, what in CITATIONS:
-                    m = rx.search(sub)
-                    if m:
-                        errors.append(f"{os.path.relpath(path, root)}:{line + k}: cites {what} "
-                                      f"('{m.group(0)}'): write the rule under docs/ or cite "
-                                      "public documentation by name")
-                        break
+                hits = [(what, m.group(0)) for rx, what in CITATIONS for m in [rx.search(sub)] if m]
+                md = outside_doc(sub)
+                if md:
+                    hits.append(("a document not in this repository", md))
+                if hits:
+                    what, text = hits[0]
+                    errors.append(f"{os.path.relpath(path, root)}:{line + k}: cites {what} "
+                                  f"('{text}'): write the rule under docs/ or cite "
+                                  "public documentation by name")
     return errors
 
 
@@ -245,7 +280,9 @@ def main():
         return 2
     build, report = sys.argv[1], sys.argv[2]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    checks = [("exported-symbols", check_symbols(build))]
+    checks = [("exported-symbols", check_symbols(build)),
+              ("comment-citations", check_citations(root)),
+              ("file-maps", check_file_maps(root))]
     cases = []
     for name, errors in checks:
         for e in errors:

@@ -2,13 +2,15 @@
  * agent — the state of one `agora agent` process and the functions its
  * files share. One event loop, one struct agent, no locks.
  *
- * Files:
+ * Files (scripts/check-code.py keeps this list and the directory in step,
+ * and holds the prefix each file exports):
  *   main.c         flags, start-up, shutdown
  *   detect.c       cpus/mem/disk/ports detection and --resources merging
  *   checkpoint.c   <work_dir>/meta: the agent id and what it registered with
  *   master_link.c  registration with the master: challenge, subscribe stream,
  *                  pings, back-off, events
  *   http_api.c     route table and /state, /health, /flags, /metrics
+ *   files_api.c    the Files API over the task sandboxes (files_api.h)
  *   tasks.c        the task table, task state machine, LAUNCH/KILL/ACKNOWLEDGE
  *   task_recovery.c re-adopting checkpointed tasks after a restart
  *   status_updates.c per-task status update queues, persisted and retried
@@ -18,8 +20,12 @@
  *                  launch's file work off the event loop
  *   supervisor.c   the supervisor and task processes (not the event loop)
  *   fetcher.c      CommandInfo.uris into the sandbox (in the task process)
- *   containerizer.c isolation: --isolation, cgroups, GPUs (containerizer.h)
+ *   fetch_libs.c   libcurl and libarchive, dlopen()ed for the fetcher
+ *   isolation.c    parsing --isolation (isolation.h)
+ *   containerizer.c isolation on the agent's side: cgroups, GPUs per task
  *   container.c    the supervisor's side of it: cgroup, private /dev, watches
+ *   cgroups.c      cgroup v1/v2 detection and operations (cgroups.h)
+ *   gpu.c          NVIDIA GPUs through NVML (gpu.h)
  *   monitor.c      /monitor/statistics and per-task usage
  * tasks.h declares the task types (struct atask); TaskState is core/mesos.h.
  */

@@ -1,6 +1,6 @@
 /*
  * files_api — see files_api.h. The Mesos Files API over the agent's task
- * sandboxes (Mesos src/files/files.cpp semantics, spec §4.5).
+ * sandboxes, with Mesos' semantics (docs/mesos-api.md, "Files API").
  *
  * Runs on the agent's event loop. Every file operation is a local,
  * bounded, blocking call (one directory listing, one 64 KiB pread, one

@@ -1,5 +1,6 @@
 /*
- * agent/gpu — NVIDIA GPUs for the gpu/nvidia isolator (spec §6).
+ * agent/gpu — NVIDIA GPUs for the gpu/nvidia isolator (docs/isolation.md,
+ * "GPUs"; Mesos' public "GPU support" page).
  *
  * Discovery: NVML is dlopen()ed at start-up ("libnvidia-ml.so.1", or
  * $AGORA_NVML_LIBRARY, an absolute path the unit tests use to load the

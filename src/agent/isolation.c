@@ -1,8 +1,8 @@
 /*
  * agent/isolation — parsing --isolation.
  *
- * Mesos agents are configured with a comma list of isolator names (spec
- * §5.5). agora accepts every name Mesos knows so that an existing
+ * Mesos agents are configured with a comma list of isolator names
+ * (docs/mesos-api.md, "Isolator names"). agora accepts every name Mesos knows so that an existing
  * /etc/mesos-slave/isolation keeps working, and splits them in two:
  *
  *   implemented  cgroups/{cpu,mem,devices,pids} (cgroups/all = those four),

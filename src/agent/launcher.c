@@ -228,7 +228,7 @@ static const char *allocation_role(const struct atask *t)
 	return role ? role : "*";
 }
 
-/* The variables Mesos gives every executor (spec §5.4), plus MESOS_TASK_ID. */
+/* The variables Mesos gives every executor, plus MESOS_TASK_ID (docs/mesos-api.md). */
 static char **mesos_vars(const struct agent *a, const struct atask *t)
 {
 	char endpoint[128], pid[160], grace[32];

@@ -1,7 +1,8 @@
 /*
  * agent/status_updates — the status update manager, agent side of
  * "status updates are delivered at least once, in order per task, until
- * acknowledged" (ARCHITECTURE.md). Runs on the agent's event loop.
+ * acknowledged", the guarantee Mesos gives frameworks, kept here across
+ * agent restarts. Runs on the agent's event loop.
  *
  * Owns, per task: the queue t->head..t->tail, t->retry_timer and the file
  * <task_meta>/task.updates, an append-only list of JSON lines:

@@ -1,6 +1,6 @@
 /*
  * agent/task_recovery — re-adopting checkpointed tasks when the agent
- * starts ("an agent restart does not kill tasks", ARCHITECTURE.md). Runs
+ * starts: an agent restart does not kill tasks (README, "recovery"). Runs
  * once at start-up on the agent's thread, after the supervisor channel is
  * bound (so no "exec'd" datagram is lost) and before the master link
  * starts (so the subscription already lists the recovered tasks).

@@ -11,13 +11,15 @@
 #include "core/json.h"
 #include "core/util.h"
 
-static const char *const action_keys[ACL_ACTION_COUNT] = { "run_tasks", "register_frameworks",
-							   "teardown_frameworks" };
+static const char *const action_keys[ACL_ACTION_COUNT] = {
+	"run_tasks", "register_frameworks", "teardown_frameworks", "register_agents"
+};
 /* Field names of subject and object for each action. */
 static const char *const subject_keys[ACL_ACTION_COUNT] = { "principals", "principals",
-							    "principals" };
+							    "principals", "principals" };
+/* register_agents' object is implicit: Mesos uses "agents" ANY or NONE. */
 static const char *const object_keys[ACL_ACTION_COUNT] = { "users", "roles",
-							   "framework_principals" };
+							   "framework_principals", "agents" };
 
 const char *acl_action_name(enum acl_action a)
 {

@@ -5,14 +5,16 @@
  *    "run_tasks": [{"principals": {"values": ["foo"]}, "users": {"values": ["alice"]}},
  *                  {"principals": {"type": "NONE"}, "users": {"values": ["root"]}}],
  *    "register_frameworks": [{"principals": {...}, "roles": {...}}],
- *    "teardown_frameworks": [{"principals": {...}, "framework_principals": {...}}]}
+ *    "teardown_frameworks": [{"principals": {...}, "framework_principals": {...}}],
+ *    "register_agents": [{"principals": {...}, "agents": {"type": "ANY" | "NONE"}}]}
  *
  * An entity is {"type": "SOME" (default) | "ANY" | "NONE", "values": [...]}.
  * For a request (subject, object) the rules of the action are walked in
  * file order; the first rule whose subject and object both *match* decides,
  * and the answer is allows(subject) && allows(object); with no matching
  * rule the answer is "permissive" (default true). A request without a
- * principal has subject ANY. Tables (request × rule entity):
+ * principal has subject ANY; a register_agents request has object ANY
+ * (Mesos: the agent is implicit, so "agents" SOME never matches). Tables (request × rule entity):
  *
  *   match:   SOME⊆SOME, *→NONE yes, SOME/ANY→ANY yes, NONE→NONE only
  *   allows:  SOME⊆SOME, SOME/ANY→ANY yes, NONE→NONE yes, everything→NONE no
@@ -44,7 +46,7 @@ struct acl_rule {
 };
 
 enum acl_action { ACL_RUN_TASKS = 0, ACL_REGISTER_FRAMEWORKS, ACL_TEARDOWN_FRAMEWORKS,
-		  ACL_ACTION_COUNT };
+		  ACL_REGISTER_AGENTS, ACL_ACTION_COUNT };
 
 struct acls {
 	bool permissive;

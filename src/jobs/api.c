@@ -1,5 +1,5 @@
 /*
- * jobs/api — the Chronos REST API of `agora jobs` (spec PART A), served
+ * jobs/api — the Chronos REST API of `agora jobs` (docs/chronos-api.md), served
  * under /v1/scheduler (3.x) and /scheduler (2.x), plus /ping, /metrics,
  * /leader and agora's own run history and log endpoints.
  *
@@ -209,7 +209,7 @@ static bool icontains(const char *haystack, const char *needle)
 }
 
 /*
- * A2 row 2, with Chronos' quirk: `any` only rescues a job that `name` or
+ * GET /jobs/search, with Chronos' quirk: `any` only rescues a job that `name` or
  * `command` rejected, so with `any` alone every job matches.
  */
 static bool search_match(const struct job *job, const char *name, const char *command,
@@ -264,7 +264,7 @@ static json_t *parents_json(const struct job *job)
 	return arr;
 }
 
-/* A2 row 3, plus agora's pendingReason ("" only while the job runs). */
+/* GET /jobs/summary, plus agora's pendingReason ("" only while the job runs). */
 static void h_summary(struct api_call *c)
 {
 	size_t n;
@@ -296,7 +296,7 @@ static void h_get_job(struct api_call *c)
 		reply_json(c->r, 200, engine_job_json(e, false));
 }
 
-/* ---- create / replace (A3) ---- */
+/* ---- create / replace (docs/chronos-api.md, "Creating and replacing a job") ---- */
 
 static int check_dependent(struct jobsvc *s, const struct job *job, char *err, size_t errlen)
 {
@@ -328,7 +328,7 @@ static int check_dependent(struct jobsvc *s, const struct job *job, char *err, s
 }
 
 /*
- * What A3 checks beyond job_parse (which already did the name, uris vs
+ * What creating a job checks beyond job_parse (which already did the name, uris vs
  * fetch and every field). The job's kind decides, not the endpoint: the
  * body is type-sniffed (parents → dependent) whichever endpoint it came to.
  */
@@ -434,7 +434,8 @@ static void h_run(struct api_call *c)
 }
 
 /*
- * A2 row 8: delete, re-parent the children (A7), kill its tasks. The
+ * DELETE /job/{name}: delete, re-parent the children ("Dependent jobs" in
+ * docs/chronos-api.md), kill its tasks. The
  * deletion and the children's new documents commit in one transaction,
  * so a crash never leaves a child pointing at a deleted parent. If the
  * commit itself fails the store is unchanged but the children may already
@@ -500,7 +501,7 @@ static void h_success(struct api_call *c)
 	reply_text(c->r, 200, text);
 }
 
-/* A2 row 15: validated like Chronos; the counts are not kept (no Cassandra). */
+/* POST /job/{name}/task/{id}/progress: validated like Chronos; the counts are not kept (no Cassandra). */
 static void h_progress(struct api_call *c)
 {
 	struct job_entry *e = job_or_400(c, c->arg[0]);
@@ -538,7 +539,7 @@ static void h_progress(struct api_call *c)
 	json_decref(doc);
 }
 
-/* ---- statistics (A2.1, row 12) ---- */
+/* ---- statistics: GET /job/stat/{name}, GET /stats/{percentile} ---- */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -681,7 +682,7 @@ static int by_time_desc(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
-/* A2 row 12: jobs that have run successfully, by that percentile, slowest first. */
+/* GET /stats/{percentile}: jobs that have run successfully, by that percentile, slowest first. */
 static void h_stats(struct api_call *c)
 {
 	static const char *const known[] = { "99thPercentile", "98thPercentile", "95thPercentile",

@@ -10,7 +10,7 @@
  *     is queued, REVIVE (once per loop turn) when something is;
  *   - runs in flight (task id → struct run) and their status updates:
  *     success and failure counters, retries after --failure_retry,
- *     disabling R1 jobs after success, dependency edges (A7), history
+ *     disabling R1 jobs after success, dependency edges, history
  *     rows in the store;
  *   - pendingReason: one sentence per job saying why it is not running
  *     (no offer fits and what the largest offer had, refused by the
@@ -23,7 +23,9 @@
  *  1. A job has at most one queued run (entry->queued) and at most one
  *     pending retry (entry->retry_timer armed).
  *  2. The stored schedule advances when a run is launched (not queued),
- *     never for a retry of the same occurrence (Chronos 3, A5 step 3).
+ *     never for a retry of the same occurrence (Chronos 3; "Advancing at
+ *     launch" in docs/chronos-api.md, which also has the retry and
+ *     dependency rules this file keeps).
  *  3. Every change to a job's document is stored before the loop moves
  *     on; the API replies only after that (durable before acknowledged).
  */
@@ -632,7 +634,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	e->retry_args = NULL;
 }
 
-/* A6: retry when attempts are left and the last final outcome was not an error. */
+/* Retry when attempts are left and the last final outcome was not an error. */
 static bool retry(struct jobsvc *s, struct job_entry *e, const struct run *r, const char *args)
 {
 	struct timeval tv;
@@ -675,7 +677,7 @@ static void parents_behind(const struct job_entry *c, char *out, size_t size)
 	}
 }
 
-/* A7: each parent→child edge counts the parent's successes since the child started. */
+/* Each parent→child edge counts the parent's successes since the child started. */
 static void fire_children(struct jobsvc *s, struct job_entry *parent)
 {
 	struct job_entry *kids[256];
@@ -763,7 +765,7 @@ static void on_update(struct sched *fw, const struct mesos_task_status *st, void
 	if (!terminal) {
 		if (st->state == TASK_RUNNING) {
 			if (e && json_object_size(e->edges)) {
-				json_object_clear(e->edges); /* A7: the child started */
+				json_object_clear(e->edges); /* the child started: counts restart */
 				persist(s, e);
 			}
 		}

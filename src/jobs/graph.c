@@ -1,5 +1,6 @@
 /*
- * jobs/graph — the dependency graph of `agora jobs` (spec A7).
+ * jobs/graph — the dependency graph of `agora jobs` (docs/chronos-api.md,
+ * "Dependent jobs").
  *
  * The graph is not a separate structure: the only truth is each dependent
  * job's `parents` list in s->jobs. An edge parent → child exists when the
@@ -103,7 +104,7 @@ bool graph_would_cycle(struct jobsvc *s, const char *name, const struct job_strs
 }
 
 /*
- * The child's document after `deleted` goes (A7):
+ * The child's document after `deleted` goes:
  *  - deleted is dependent: child.parents − deleted + deleted.parents;
  *  - deleted is scheduled and it was the child's only parent: the child
  *    becomes a scheduled job with deleted's schedule and time zone.
@@ -111,7 +112,7 @@ bool graph_would_cycle(struct jobsvc *s, const char *name, const struct job_strs
  *    container, constraints, arguments, shell, runAsUser, concurrent...;
  *    agora keeps every field and only swaps parents for the schedule.
  *    (Chronos also converts children that have other parents; agora, as
- *    the spec says, lets those simply lose the parent.)
+ *    docs/chronos-api.md says, lets those simply lose the parent.)
  *  - otherwise the child just loses that parent.
  * Returns a new job the caller owns.
  */

@@ -1,6 +1,7 @@
 /*
  * schedule — Chronos 3.x repeating-interval schedules, `R[n]/[start]/period`
- * (spec PART A5), and the time zones they are evaluated in.
+ * (docs/chronos-api.md, "Schedules"), and the time zones they are
+ * evaluated in.
  *
  *   struct schedule_tzdb db;  struct schedule s, next;  char err[SCHEDULE_ERR_MAX];
  *   schedule_tzdb_init(&db, NULL);                    // /usr/share/zoneinfo
@@ -111,13 +112,15 @@ void schedule_tzdb_free(struct schedule_tzdb *db);
  *   schedule: bad start '2014-13-01': month 13 out of range
  *   schedule: bad period 'P1X': expected Y, M, W or D after 1, got 'X'
  * -ENOSPC when db already holds SCHEDULE_TZDB_MAX_ZONES zones. out borrows
- * from db. The API layer also requires start_ms >= 1000 (A3).
+ * from db. The API layer also requires start_ms >= 1000 (docs/chronos-api.md,
+ * "Creating and replacing a job").
  */
 int schedule_parse(const char *text, const char *time_zone, int64_t now_ms,
 		struct schedule_tzdb *db, struct schedule *out, char *err, size_t err_size);
 
 /*
- * The schedule after a launch at now_ms (A5 step 3): start moves to the
+ * The schedule after a launch at now_ms ("Advancing at launch" in
+ * docs/chronos-api.md): start moves to the
  * first occurrence strictly after now when start < now and the period is
  * not zero; repeat drops by one (-1 stays -1, 0 becomes -1). *periods_out
  * (may be NULL) gets how many periods the start moved. cur and out may be
@@ -138,7 +141,7 @@ int schedule_format(const struct schedule *s, char *buf, size_t size);
 int schedule_period_format(const struct schedule_period *p, char *buf, size_t size);
 bool schedule_period_is_zero(const struct schedule_period *p);
 
-/* A5 step 2 (the caller checks `disabled`): repeat != 0 && start < now. */
+/* "When a job is due" (the caller checks `disabled`): repeat != 0 && start < now. */
 bool schedule_is_due(const struct schedule *s, int64_t now_ms);
 /*
  * For arming a timer: false when repeat == 0 (never due); else true and

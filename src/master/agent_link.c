@@ -4,7 +4,11 @@
  * The agent always dials the master (never the reverse):
  *   1. POST /agent/challenge {"principal":P}          -> {"nonce":N}
  *   2. POST /agent/subscribe {agent_info, auth:{principal,nonce,mac}}
- *        -> 401 when the proof fails (the log names the principal), or
+ *        -> 401 when the proof fails (the log names the principal),
+ *           403 when the principal may not register agents (ACL
+ *           register_agents) or asks for an agent id bound to another
+ *           principal (the first principal of an id keeps it, in the
+ *           registry), or
  *           200 chunked RecordIO stream: SUBSCRIBED{agent_id, session,
  *           ping_interval_seconds, master_info}, then HEARTBEAT, LAUNCH,
  *           KILL ... events.
@@ -14,9 +18,16 @@
  * mac = HMAC-SHA256(secret, "agora-agent-v1\n" P "\n" N) (core/auth.h), so
  * the secret never crosses the wire; a nonce is used at most once and
  * expires after NONCE_TTL seconds. The agent row is committed to the
- * registry before SUBSCRIBED is sent (durable before acknowledged).
+ * registry before SUBSCRIBED is sent (durable before acknowledged), and the
+ * re-registration's task list is reconciled (tasks.c) right after
+ * SUBSCRIBED, so the KILLs it may cause reach an agent that listens.
+ *
+ * agent_link_subscribe() is five steps, each of which may refuse with a
+ * status and a sentence: parse, authenticate_agent, authorize_agent,
+ * admit_agent (record + registry), attach_agent (stream + SUBSCRIBED).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,113 +172,152 @@ static int new_agent_id(struct master *m, char *out, size_t size)
 	return str_printf(out, size, "%s-S%llu", m->id, (unsigned long long)m->next_agent_seq++);
 }
 
-void agent_link_subscribe(struct http_req *r, void *arg)
+/* Why a subscription is refused: the reply's status and text. */
+struct refusal {
+	int status; /* 0 while nothing refused it */
+	bool challenge; /* 401: add WWW-Authenticate */
+	char text[700];
+};
+
+static int refuse(struct refusal *no, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(struct refusal *no, int status, const char *fmt, ...)
 {
-	struct master *m = arg;
-	struct jerr err;
-	json_t *req = parse_body(m, r, &err), *auth, *attrs, *event, *reported;
-	const char *id, *hostname, *principal = "";
-	int64_t port;
-	struct resources res = RESOURCES_EMPTY;
-	struct agent_sub sub;
-	char why[512], idbuf[128];
-	struct master_agent *a;
-	bool known, changed;
-	char *payload;
-	const char *peer = http_peer(r);
+	va_list ap;
 
-	if (!req) {
-		http_reply_text(r, 400, "%s", err.msg);
-		return;
+	no->status = status;
+	va_start(ap, fmt);
+	vsnprintf(no->text, sizeof(no->text), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The proof of the principal (when --authenticate_agents); *principal stays "" without. */
+static int authenticate_agent(struct master *m, const struct agent_sub *sub, const char *peer,
+			      const char **principal, struct refusal *no)
+{
+	char why[512];
+
+	if (!m->flags.authenticate_agents)
+		return 0;
+	if (check_proof(m, sub->auth, peer, principal, why, sizeof(why)))
+		return 0;
+	log_warnx("master: refused agent at %s (%s:%lld): authentication failed: %s", peer,
+		  sub->hostname, (long long)sub->port, why);
+	no->challenge = true;
+	return refuse(no, 401, "authentication failed: %s", why);
+}
+
+/*
+ * The principal may register agents (ACL register_agents) and, when it asks
+ * for a known agent id, is the principal that id was first registered by:
+ * an agent id is bound to its principal for good (kept in the registry), so
+ * another principal cannot take over an agent and have its tasks declared
+ * lost while they still run.
+ */
+static int authorize_agent(struct master *m, const struct agent_sub *sub, const char *peer,
+			   const char *principal, struct refusal *no)
+{
+	struct master_agent *a = sub->id ? map_get(&m->agents, sub->id) : NULL;
+	char why[600];
+
+	if (!master_authorize_agent(m, principal, why, sizeof(why))) {
+		log_warnx("master: refused agent at %s (%s:%lld): %s", peer, sub->hostname,
+			  (long long)sub->port, why);
+		return refuse(no, 403, "%s", why);
 	}
-	if (agent_subscribe_parse(req, &sub, &err) < 0)
-		goto bad_request;
-	id = sub.id;
-	hostname = sub.hostname;
-	port = sub.port;
-	res = sub.resources;
-	attrs = sub.attributes;
-	auth = sub.auth;
-	reported = sub.tasks;
-
-	if (m->flags.authenticate_agents) {
-		if (!check_proof(m, auth, peer, &principal, why, sizeof(why))) {
-			log_warnx("master: refused agent at %s (%s:%lld): authentication failed: %s",
-				  peer, hostname, (long long)port, why);
-			res_free(&res);
-			json_decref(req);
-			http_add_header(r, "WWW-Authenticate", "AgoraAgent realm=\"mesos-master-agent\"");
-			http_reply_text(r, 401, "authentication failed: %s", why);
-			return;
-		}
+	if (a && m->flags.authenticate_agents && a->principal[0] &&
+	    strcmp(a->principal, principal)) {
+		log_warnx("master: refused agent at %s (%s:%lld): principal '%s' asked for agent "
+			  "id %s, which belongs to principal '%s'; the agent keeps running",
+			  peer, sub->hostname, (long long)sub->port, principal, a->id,
+			  a->principal);
+		return refuse(no, 403,
+			      "agent id %s is registered by another principal; principal '%s' "
+			      "may not take it over",
+			      a->id, principal);
 	}
+	return 0;
+}
 
-	a = id ? map_get(&m->agents, id) : NULL;
-	known = a != NULL;
+/*
+ * Finds or creates the agent's record, takes the subscription's resources
+ * into it (sub->resources is emptied) and commits it to the registry.
+ */
+static int admit_agent(struct master *m, struct agent_sub *sub, const char *peer,
+		       const char *principal, struct master_agent **out, bool *known,
+		       struct refusal *no)
+{
+	struct master_agent *a = sub->id ? map_get(&m->agents, sub->id) : NULL;
+	char idbuf[128];
+	bool changed;
+
+	*known = a != NULL;
 	if (!a) {
-		if (id) {
+		if (sub->id) {
 			log_warnx("master: agent %s (%s:%lld) is not in the registry (was the "
 				  "master's --work_dir replaced?); admitting it under its id",
-				  id, hostname, (long long)port);
-			str_copy(idbuf, id, sizeof(idbuf));
+				  sub->id, sub->hostname, (long long)sub->port);
+			str_copy(idbuf, sub->id, sizeof(idbuf));
 		} else if (new_agent_id(m, idbuf, sizeof(idbuf)) < 0) {
-			res_free(&res);
-			json_decref(req);
-			http_reply_text(r, 500, "agent id too long");
-			return;
+			return refuse(no, 500, "agent id too long");
 		}
 		a = master_agent_new(m, idbuf);
 		a->registered_time = now_wall();
 	} else {
 		a->reregistered_time = now_wall();
 	}
-	changed = known && !res_equal(&a->total, &res);
+	changed = *known && !res_equal(&a->total, &sub->resources);
 	if (changed) {
 		char old_text[1024], new_text[1024];
 		res_to_text(&a->total, old_text, sizeof(old_text));
-		res_to_text(&res, new_text, sizeof(new_text));
+		res_to_text(&sub->resources, new_text, sizeof(new_text));
 		log_info("master: agent %s re-registers with changed resources: %s -> %s", a->id,
 			 old_text, new_text);
 	}
 	res_free(&a->total);
-	a->total = res;
-	str_copy(a->hostname, hostname, sizeof(a->hostname));
+	a->total = sub->resources;
+	sub->resources = RESOURCES_EMPTY;
+	str_copy(a->hostname, sub->hostname, sizeof(a->hostname));
 	str_copy(a->ip, peer, sizeof(a->ip));
-	a->port = (uint16_t)port;
-	str_copy(a->principal, principal, sizeof(a->principal));
+	a->port = (uint16_t)sub->port;
+	if (!a->principal[0]) /* the first principal binds the id */
+		str_copy(a->principal, principal, sizeof(a->principal));
 	json_decref(a->attributes);
-	a->attributes = attrs ? json_incref(attrs) : json_array();
+	a->attributes = sub->attributes ? json_incref(sub->attributes) : json_array();
 
 	if (registry_save_agent(m, a) < 0) {
-		json_decref(req);
-		http_reply_text(r, 503, "registry write failed; retry");
-		if (!known) {
+		if (!*known) {
 			map_del(&m->agents, a->id);
 			master_agent_free(a);
 		}
-		return;
+		return refuse(no, 503, "registry write failed; retry");
 	}
+	*out = a;
+	return 0;
+}
 
-	/* One live stream per agent: a new subscription replaces the old one. */
+/* Opens the agent's event stream on r (replacing an old one) and sends SUBSCRIBED. */
+static int attach_agent(struct master *m, struct http_req *r, struct master_agent *a,
+			const json_t *reported, bool known, struct refusal *no)
+{
+	json_t *event;
+	char *payload;
+
 	if (a->stream) {
 		if (a->session[0])
 			map_del(&m->agent_sessions, a->session);
 		http_stream_free(a->stream);
 		a->stream = NULL;
 	}
-	if (random_hex(32, a->session) < 0) {
-		json_decref(req);
-		http_reply_text(r, 503, "no randomness");
-		return;
-	}
+	if (random_hex(32, a->session) < 0)
+		return refuse(no, 503, "no randomness");
 	map_put(&m->agent_sessions, a->session, a);
 	a->stream = http_stream_start(r, 200, "application/json", on_agent_stream_closed, a);
-	tasks_agent_reregistered(a, reported);
-	json_decref(req);
 	master_agent_set_state(a, AGENT_CONNECTED, "subscribed");
-	log_info("master: agent %s (%s:%u, principal '%s') %s%s", a->id, a->hostname, a->port,
-		 a->principal[0] ? a->principal : "-", known ? "re-registered" : "registered",
-		 changed ? " with new resources" : "");
+	log_info("master: agent %s (%s:%u, principal '%s') %s", a->id, a->hostname, a->port,
+		 a->principal[0] ? a->principal : "-", known ? "re-registered" : "registered");
 
 	event = json_pack("{s:s, s:{s:o, s:s, s:f, s:f, s:o, s:b}}", "type", "SUBSCRIBED",
 			  "subscribed", "agent_id", json_id(a->id), "session", a->session,
@@ -279,13 +329,42 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 	if (http_stream_send_record(a->stream, payload) < 0)
 		master_agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
 	free(payload);
-	return;
+	/* After SUBSCRIBED: the agent ignores task events (KILL) that come before it. */
+	tasks_agent_reregistered(a, reported);
+	return 0;
+}
 
-bad_request:
-	res_free(&res);
+/* POST /agent/subscribe: parse, authenticate, authorize, admit, attach. */
+void agent_link_subscribe(struct http_req *r, void *arg)
+{
+	struct master *m = arg;
+	const char *peer = http_peer(r), *principal = "";
+	struct refusal no = { 0 };
+	struct agent_sub sub = { 0 };
+	struct master_agent *a = NULL;
+	struct jerr err;
+	json_t *req = parse_body(m, r, &err);
+	bool known = false;
+
+	if (!req || agent_subscribe_parse(req, &sub, &err) < 0) {
+		log_warnx("master: bad subscription from agent at %s: %s", peer, err.msg);
+		refuse(&no, 400, "%s", err.msg);
+		goto out;
+	}
+	if (authenticate_agent(m, &sub, peer, &principal, &no) < 0 ||
+	    authorize_agent(m, &sub, peer, principal, &no) < 0 ||
+	    admit_agent(m, &sub, peer, principal, &a, &known, &no) < 0)
+		goto out;
+	attach_agent(m, r, a, sub.tasks, known, &no);
+out:
+	if (no.status) {
+		if (no.challenge)
+			http_add_header(r, "WWW-Authenticate",
+					"AgoraAgent realm=\"mesos-master-agent\"");
+		http_reply_text(r, no.status, "%s", no.text);
+	}
+	res_free(&sub.resources);
 	json_decref(req);
-	log_warnx("master: bad subscription from agent at %s: %s", peer, err.msg);
-	http_reply_text(r, 400, "%s", err.msg);
 }
 
 void agent_link_call(struct http_req *r, void *arg)

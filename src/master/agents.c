@@ -137,6 +137,7 @@ struct master_agent *master_agent_new(struct master *m, const char *id)
 	a->last_ping = now_mono();
 	map_init(&a->tasks);
 	map_init(&a->offers);
+	map_init(&a->lost_tasks);
 	map_put(&m->agents, a->id, a);
 	a->ping_timer = event_new(m->base, -1, EV_PERSIST, on_ping_timer, a);
 	period = master_agent_timer_period(m);
@@ -217,6 +218,7 @@ void master_agent_free(struct master_agent *a)
 		event_free(a->ping_timer);
 	map_clear(&a->tasks); /* the tasks belong to their frameworks */
 	map_clear(&a->offers);
+	map_clear(&a->lost_tasks);
 	res_free(&a->used);
 	res_free(&a->offered);
 	res_free(&a->counted);

@@ -71,3 +71,18 @@ bool master_authorize_framework(struct master *m, const char *principal, const c
 		 role, principal ? principal : "(none)", rule);
 	return false;
 }
+
+bool master_authorize_agent(struct master *m, const char *principal, char *why, size_t whylen)
+{
+	const char *subject = principal && *principal ? principal : NULL;
+	char rule[512];
+	int idx;
+
+	if (!m->have_acls || acl_check(&m->acls, ACL_REGISTER_AGENTS, subject, NULL, &idx))
+		return true;
+	acl_describe_rule(&m->acls, ACL_REGISTER_AGENTS, idx, rule, sizeof(rule));
+	snprintf(why, whylen, "Not authorized to register an agent: principal '%s' is refused by "
+			      "ACL %s",
+		 subject ? subject : "(none)", rule);
+	return false;
+}

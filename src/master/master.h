@@ -2,16 +2,22 @@
  * master — the state of one `agora master` process and the functions its
  * files share. One event loop, one struct master, no locks.
  *
- * Files:
+ * Files (scripts/check-code.py keeps this list and the directory in step,
+ * and holds the prefix each file exports):
  *   main.c        flags, start-up, shutdown
- *   registry.c    durable agent registry (SQLite under --work_dir)
- *   agents.c      agent records, the agent state machine, ping timeouts
- *   agent_link.c  the agent protocol: challenge, subscribe stream, calls
  *   http_api.c    route table, authentication, read-only endpoints
+ *   authz.c       ACL decisions: register_frameworks, run_tasks
+ *   registry.c    durable agent registry (SQLite under --work_dir)
+ *   agents.c      agent records, the agent state machine, ping timeouts,
+ *                 sending events to an agent
+ *   agent_link.c  the agent protocol: challenge, subscribe stream, calls
+ *   agent_msg.c   the strict parser of the agent's subscription body
  *   frameworks.c  framework records, their state machine, event streams
  *   scheduler_api.c  POST /api/v1/scheduler: checks, status codes, calls
  *   call_parse.c  the strict parser of scheduler Call JSON
- *   tasks.c       task records, TaskInfo validation, launches, status updates
+ *   task_info.c   the strict check of a TaskInfo in ACCEPT/LAUNCH
+ *   tasks.c       task records, the task state machine, launches, status
+ *                 updates, reconciliation
  *   allocator.c   DRF offers, filters, offer timeouts, rescinds
  *   state_json.c  /master/state, /master/frameworks, /master/tasks shapes
  */
@@ -108,6 +114,7 @@ struct master_agent {
 	struct resources offered; /* in outstanding offers */
 	struct map tasks;	  /* "<framework id>/<task id>" -> struct master_task */
 	struct map offers;	  /* offer id -> struct offer */
+	struct map lost_tasks;	  /* "<framework id>/<task id>" declared LOST here (value: the agent) */
 	bool dirty;		  /* queued for the next allocation pass */
 };
 
@@ -304,11 +311,13 @@ void tasks_resend_pending(struct framework *fw);
 void tasks_framework_removed(struct framework *fw);
 json_t *task_state_json(const struct master_task *t);
 
-/* authz.c: run_tasks and register_frameworks decisions; why says which rule. */
+/* authz.c: run_tasks, register_frameworks and register_agents decisions; why says which rule. */
 bool master_authorize_task(struct master *m, const struct framework *fw, const char *user,
 			   char *why, size_t whylen);
 bool master_authorize_framework(struct master *m, const char *principal, const char *role,
 				char *why, size_t whylen);
+/* register_agents: may this principal ("" = none) be an agent? */
+bool master_authorize_agent(struct master *m, const char *principal, char *why, size_t whylen);
 int master_load_acls(struct master *m, char *err, size_t errlen);
 
 /* scheduler_api.c */

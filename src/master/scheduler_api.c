@@ -2,7 +2,8 @@
  * master/scheduler_api — POST /api/v1/scheduler (and /master/api/v1/scheduler):
  * the Mesos v1 scheduler HTTP API, JSON only.
  *
- * Check order and status codes follow Mesos (specs/mesos.md §1.1):
+ * Check order and status codes follow Mesos (docs/mesos-api.md, "Scheduler
+ * API: the order of checks"):
  * 401 (route realm mesos-master-scheduler) → 405 (route) → 400 missing
  * Content-Type → 415 other media types → 400 unparsable/invalid Call →
  * SUBSCRIBE: 406 bad Accept, 400 with a Mesos-Stream-Id, then the 200

@@ -1,6 +1,6 @@
 /*
  * master/state_json — the hand-built (non-protobuf) JSON of Mesos' state
- * endpoints for frameworks and tasks (specs/mesos.md §4.2, §4.3):
+ * endpoints for frameworks and tasks (docs/mesos-api.md, "State endpoints"):
  * /master/frameworks, /master/tasks, and the frameworks part of
  * /master/state.
  */

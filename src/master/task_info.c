@@ -1,6 +1,7 @@
 /*
  * master/task_info — the strict check of a TaskInfo a framework sends in
- * ACCEPT/LAUNCH (specs/mesos.md §2.3), before the master takes it: shape
+ * ACCEPT/LAUNCH (TaskInfo in Mesos' mesos.proto; docs/mesos-api.md), before
+ * the master takes it: shape
  * and types of every field it uses, one of command/executor (custom
  * executors refused), resources (whole gpus), container type, the user
  * the task will run as. A refusal is a sentence for TASK_ERROR naming the

@@ -11,9 +11,18 @@
  * then it moves to the framework's bounded completed list. Resources go back
  * to the allocator the moment a terminal state is known.
  *
- * State changes go through task_set_state(); terminal states are final
- * except that an agent's re-registration may report a LOST task running
- * (it is then killed, the framework having been told it is gone).
+ * State changes go through task_set_state(); terminal states are final.
+ * Only the agent a task was placed on may report its status; updates from
+ * any other agent, or for tasks the master does not know, are refused.
+ *
+ * An agent's re-registration reconciles as Mesos does after a partition:
+ *  - a task of a partition-aware framework that the master marked
+ *    UNREACHABLE comes back in the state the agent reports (its resources
+ *    are counted again and the framework is told);
+ *  - a task the master declared LOST (the framework was told it is gone)
+ *    but the agent still runs is killed. The keys of such tasks are kept
+ *    in the agent's lost_tasks until its next re-registration has been
+ *    matched against them, so the task is never adopted as an orphan.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -262,7 +271,7 @@ void tasks_on_agent_update(struct master *m, struct master_agent *a, const json_
 	struct jerr je;
 	const char *fw_id, *task_id, *uuid;
 	struct mesos_task_status st;
-	json_t *status = NULL;
+	json_t *status = NULL, *forwarded;
 	struct framework *fw;
 	struct master_task *t;
 
@@ -282,14 +291,35 @@ void tasks_on_agent_update(struct master *m, struct master_agent *a, const json_
 		return;
 	}
 	t = map_get(&fw->tasks, task_id);
-	if (t) {
-		task_set_state(t, st.state, status);
+	if (!t) {
+		/*
+		 * Only the agent that runs a task speaks for it. A task the master
+		 * does not know (long completed, or never launched) is not news
+		 * for the framework; the acknowledgement lets an honest agent drop
+		 * a stale resend and tells a lying one nothing.
+		 */
+		log_warnx("master: agent %s (%s) sent %s for task %s of framework %s, which the "
+			  "master does not know; not forwarded",
+			  a->id, a->hostname, mesos_task_state_name(st.state), task_id, fw_id);
 		if (uuid)
-			str_copy(t->pending_uuid, uuid, sizeof(t->pending_uuid));
-		else if (mesos_task_state_terminal(t->state))
-			task_complete(t);
+			ack_to_agent(a, fw_id, task_id, uuid);
+		return;
 	}
-	framework_send(fw, status_event(json_deep_copy(status)));
+	if (strcmp(t->agent_id, a->id)) {
+		log_warnx("master: agent %s (%s, principal '%s') sent %s for task %s of framework "
+			  "%s, which runs on agent %s; refused",
+			  a->id, a->hostname, a->principal[0] ? a->principal : "-", mesos_task_state_name(st.state),
+			  task_id, fw_id, t->agent_id);
+		return;
+	}
+	forwarded = json_deep_copy(status);
+	json_object_set_new(forwarded, "agent_id", json_id(a->id)); /* the agent vouches only for itself */
+	task_set_state(t, st.state, forwarded);
+	if (uuid)
+		str_copy(t->pending_uuid, uuid, sizeof(t->pending_uuid));
+	else if (mesos_task_state_terminal(t->state))
+		task_complete(t);
+	framework_send(fw, status_event(forwarded));
 }
 
 void tasks_acknowledge(struct framework *fw, const char *agent_id, const char *task_id,
@@ -429,6 +459,15 @@ static struct master_task **tasks_of(struct map *m, size_t *n)
 	return arr;
 }
 
+/* The task was declared LOST on agent a: kill it should a report it later. */
+static void remember_lost(struct master_agent *a, const struct master_task *t)
+{
+	char key[512];
+
+	agent_key(key, sizeof(key), t);
+	map_put(&a->lost_tasks, key, a);
+}
+
 void tasks_agent_lost(struct master_agent *a, const char *why)
 {
 	size_t n;
@@ -453,8 +492,10 @@ void tasks_agent_lost(struct master_agent *a, const char *why)
 		log_info("master: task %s of framework %s is %s: %s", t->id, t->fw->id,
 			 mesos_task_state_name(next), msg);
 		framework_send(t->fw, status_event(status));
-		if (mesos_task_state_terminal(next))
+		if (mesos_task_state_terminal(next)) {
+			remember_lost(a, t);
 			task_complete(t);
+		}
 	}
 	free(arr);
 }
@@ -509,7 +550,34 @@ static struct framework *recovered_framework(struct master *m, const json_t *inf
 	return fw;
 }
 
-static void adopt_reported(struct master_agent *a, const json_t *item)
+static void kill_on_agent(struct master_agent *a, const char *fw_id, const char *task_id)
+{
+	master_agent_send(a, json_pack("{s:s, s:{s:o, s:o}}", "type", "KILL", "kill", "framework_id",
+				json_id(fw_id), "task_id", json_id(task_id)));
+}
+
+/* A partition-aware framework's UNREACHABLE task is reported running again. */
+static void task_back_from_unreachable(struct master_agent *a, struct master_task *t,
+				       enum mesos_task_state reported)
+{
+	json_t *status = json_pack("{s:o, s:s, s:s, s:s, s:s, s:o, s:f}", "task_id",
+				   json_id(t->id), "state", mesos_task_state_name(reported), "source",
+				   "SOURCE_MASTER", "reason", "REASON_AGENT_REREGISTERED",
+				   "message", "The agent re-registered and still runs the task",
+				   "agent_id", json_id(a->id), "timestamp", now_wall());
+
+	if (t->resources_released) { /* counted again: it holds them on the agent */
+		t->resources_released = false;
+		res_add(&a->used, &t->resources);
+		res_add(&t->fw->allocated, &t->resources);
+	}
+	task_set_state(t, reported, status);
+	log_info("master: task %s of framework %s is back as %s: agent %s re-registered", t->id,
+		 t->fw->id, mesos_task_state_name(reported), a->id);
+	framework_send(t->fw, status_event(status));
+}
+
+static void adopt_reported(struct master_agent *a, const json_t *item, struct map *was_lost)
 {
 	struct master *m = a->master;
 	json_t *info = json_object_get(item, "framework_info");
@@ -526,17 +594,38 @@ static void adopt_reported(struct master_agent *a, const json_t *item)
 	if (!fw || !task_id || state < 0 || id_invalid_reason(task_id))
 		return;
 	t = map_get(&fw->tasks, task_id);
+	if (t && strcmp(t->agent_id, a->id)) {
+		log_warnx("master: agent %s reports task %s of framework %s, which runs on agent "
+			  "%s; ignored",
+			  a->id, task_id, fw->id, t->agent_id);
+		return;
+	}
 	if (t && mesos_task_state_terminal(t->state) && !mesos_task_state_terminal((enum mesos_task_state)state)) {
 		log_info("master: agent %s still runs task %s of framework %s that was reported %s; "
 			 "killing it",
 			 a->id, task_id, fw->id, mesos_task_state_name(t->state));
-		master_agent_send(a, json_pack("{s:s, s:{s:o, s:o}}", "type", "KILL", "kill",
-					"framework_id", json_id(fw->id), "task_id",
-					json_id(task_id)));
+		kill_on_agent(a, fw->id, task_id);
+		return;
+	}
+	if (t && t->state == TASK_UNREACHABLE && !mesos_task_state_terminal((enum mesos_task_state)state)) {
+		task_back_from_unreachable(a, t, (enum mesos_task_state)state);
 		return;
 	}
 	if (t)
 		return; /* known and consistent */
+	{
+		char key[600];
+		snprintf(key, sizeof(key), "%s/%s", fw->id, task_id);
+		if (map_get(was_lost, key)) {
+			if (mesos_task_state_terminal((enum mesos_task_state)state))
+				return; /* ended meanwhile; its own update is acknowledged */
+			log_info("master: agent %s still runs task %s of framework %s, which was "
+				 "declared TASK_LOST when the agent was gone; killing it",
+				 a->id, task_id, fw->id);
+			kill_on_agent(a, fw->id, task_id);
+			return;
+		}
+	}
 	if (fw->state == FW_REMOVED) {
 		master_agent_send(a, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
 					"shutdown_framework", "framework_id", json_id(fw->id)));
@@ -562,14 +651,15 @@ void tasks_agent_reregistered(struct master_agent *a, const json_t *reported)
 	size_t i, n;
 	json_t *item;
 	struct master_task **arr;
-	struct map seen;
+	struct map seen, was_lost = a->lost_tasks;
 
 	map_init(&seen);
+	map_init(&a->lost_tasks); /* this registration answers for the old ones */
 	json_array_foreach(reported, i, item) {
 		json_t *fid = json_object_get(json_object_get(item, "framework_info"), "id");
 		json_t *tid = json_object_get(json_object_get(item, "task"), "task_id");
 		char key[600];
-		adopt_reported(a, item);
+		adopt_reported(a, item, &was_lost);
 		snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(fid, "value")) ?: "",
 			 json_string_value(json_object_get(tid, "value")) ?: "");
 		map_put(&seen, key, a);
@@ -589,8 +679,10 @@ void tasks_agent_reregistered(struct master_agent *a, const json_t *reported)
 					   "agent_id", json_id(a->id), "timestamp", now_wall());
 		task_set_state(t, TASK_LOST, status);
 		framework_send(t->fw, status_event(status));
+		remember_lost(a, t);
 		task_complete(t);
 	}
 	free(arr);
 	map_clear(&seen);
+	map_clear(&was_lost);
 }

@@ -71,6 +71,30 @@ static void test_tables(void **state)
 	acl_free(&acls);
 }
 
+/* Mesos' register_agents: which principals may be agents; the agent itself is implicit. */
+static void test_register_agents(void **state)
+{
+	struct acls acls;
+	char buf[256];
+	int rule;
+	(void)state;
+	load("{\"permissive\":true,\"register_agents\":[{\"principals\":{\"values\":[\"agent\"]},"
+	     "\"agents\":{\"type\":\"ANY\"}},{\"principals\":{\"type\":\"ANY\"},"
+	     "\"agents\":{\"type\":\"NONE\"}}]}",
+	     &acls);
+	assert_string_equal(acls.ignored, "");
+	assert_true(acl_check(&acls, ACL_REGISTER_AGENTS, "agent", NULL, &rule));
+	assert_int_equal(rule, 0);
+	assert_false(acl_check(&acls, ACL_REGISTER_AGENTS, "framework", NULL, &rule));
+	assert_int_equal(rule, 1);
+	assert_false(acl_check(&acls, ACL_REGISTER_AGENTS, NULL, NULL, &rule));
+	acl_describe_rule(&acls, ACL_REGISTER_AGENTS, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "register_agents[1] {principals ANY, agents NONE}");
+	/* other actions are untouched by register_agents rules */
+	assert_true(acl_check(&acls, ACL_REGISTER_FRAMEWORKS, "framework", "*", &rule));
+	acl_free(&acls);
+}
+
 static void test_errors_name_the_field(void **state)
 {
 	struct acls acls;
@@ -99,6 +123,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_acl),
 		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_register_agents),
 		cmocka_unit_test(test_errors_name_the_field),
 	};
 	return cmocka_run_group_tests_name("acl", tests, NULL, NULL);
