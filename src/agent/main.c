@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -163,6 +164,29 @@ static int parse_attributes(const char *text, json_t **out, char *err, size_t er
 	return 0;
 }
 
+/*
+ * --work_dir (0711 when created here; an existing directory keeps its mode)
+ * and <work_dir>/slaves, which holds every sandbox: 0711 even if it exists,
+ * so tasks reach their own sandbox but nobody lists the others.
+ */
+static int make_work_dir(const char *work_dir, char *err, size_t errlen)
+{
+	char slaves[PATH_MAX];
+	int r = mkdir_p(work_dir, 0711);
+
+	if (r < 0)
+		return snprintf(err, errlen, "flag --work_dir: cannot create %s: %s", work_dir,
+				strerror(-r)),
+		       r;
+	if (str_printf(slaves, sizeof(slaves), "%s/slaves", work_dir) < 0)
+		return snprintf(err, errlen, "flag --work_dir: path too long"), -ENAMETOOLONG;
+	if ((mkdir(slaves, 0711) < 0 && errno != EEXIST) || chmod(slaves, 0711) < 0)
+		return snprintf(err, errlen, "flag --work_dir: cannot create %s: %s", slaves,
+				strerror(errno)),
+		       -errno;
+	return 0;
+}
+
 static int validate_and_load(struct agent *a, char *err, size_t errlen)
 {
 	struct agent_flags *f = &a->flags;
@@ -209,10 +233,8 @@ static int validate_and_load(struct agent *a, char *err, size_t errlen)
 		return -EINVAL;
 	if (!f->work_dir || !f->work_dir[0])
 		return snprintf(err, errlen, "flag --work_dir is required"), -EINVAL;
-	if (mkdir_p(f->work_dir, 0755) < 0)
-		return snprintf(err, errlen, "flag --work_dir: cannot create %s: %s", f->work_dir,
-				strerror(errno)),
-		       -EINVAL;
+	if (make_work_dir(f->work_dir, err, errlen) < 0)
+		return -EINVAL;
 	if (detect_resources(a, err, errlen) < 0)
 		return -EINVAL;
 	if (launcher_parse_env_flag(a, err, errlen) < 0)

@@ -35,7 +35,7 @@
  * private /dev (ctr_enter); cwd = sandbox (as
  * root, so a 0700 parent of --work_dir does not matter); chown of the
  * sandbox, setgroups, setgid, setuid; stdout/stderr files in the sandbox,
- * created as that user; fetch the URIs (fork path); parent-death signal
+ * created as that user, mode 0600; fetch the URIs (fork path); parent-death signal
  * SIGKILL; every fd above 2 close-on-exec; exec.
  */
 #include <errno.h>
@@ -162,7 +162,7 @@ static void __attribute__((noreturn)) task_fail(int errfd, int stage, int err, c
 
 static void open_output(int errfd, const char *name, int target)
 {
-	int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || dup2(fd, target) < 0)
 		task_fail(errfd, STAGE_OUTPUT, errno, NULL);
 	close(fd);
@@ -529,12 +529,36 @@ static char **strv_of(const json_t *arr)
 	return v;
 }
 
+/*
+ * The sandbox's parents (frameworks/<id>/executors/<id>/runs) are 0711 and
+ * the sandbox itself 0700, owned by the task's user once the task chowns it
+ * (task_main): a task of another user reaches its own sandbox but cannot
+ * list the frameworks or read anything of this one. The agent and /files
+ * read it as root. Modes are those of mkdir under the agent's umask.
+ */
+static int make_sandbox(const char *sandbox)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(sandbox, '/');
+	int r;
+
+	if (!slash || slash == sandbox || (size_t)(slash - sandbox) >= sizeof(parent))
+		return -ENAMETOOLONG;
+	memcpy(parent, sandbox, (size_t)(slash - sandbox));
+	parent[slash - sandbox] = '\0';
+	if ((r = spawner_mkdirs(parent, 0711)) < 0)
+		return r;
+	if (mkdir(sandbox, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return chmod(sandbox, 0700) < 0 ? -errno : 0;
+}
+
 /* Sandbox, runs/latest and pids/forked.pid; NULL or why not. */
 static const char *prepare(const struct launch_spec *s, char *why, size_t whylen)
 {
 	char path[PATH_MAX], tmp[PATH_MAX], text[64];
 	const char *cid = strrchr(s->sandbox, '/');
-	int r = spawner_mkdirs(s->sandbox, 0755);
+	int r = make_sandbox(s->sandbox);
 
 	if (r < 0)
 		return snprintf(why, whylen, "cannot create the sandbox %s: %s", s->sandbox,

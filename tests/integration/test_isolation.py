@@ -405,11 +405,76 @@ def test_leftover_cgroups_of_an_earlier_run_are_swept(start, cgroot, cluster):
     wait_until(lambda: cgroot.children() == [], what="keeper's cgroup removed")
 
 
+def run_meta_file(e, task_id, name):
+    for path in glob.glob(os.path.join(e.work_dir, "meta/slaves/*/frameworks/*/executors/"
+                                                   f"{task_id}/runs/*/pids/{name}")):
+        return path
+    raise AssertionError(f"no pids/{name} for {task_id}")
+
+
+@needs_cgroups
+def test_a_crashed_supervisors_cgroup_is_removed_by_the_agent(start, cgroot):
+    e = start(*cgroot.flags("cgroups/cpu", "cgroups/mem"))
+    e.launch("orphaned", "setsid sleep 1000 & echo $! > kid; exec sleep 1000")
+    e.sched.wait_update("orphaned", "TASK_RUNNING")
+    cid = e.container("orphaned")
+    kid = int(wait_until(lambda: read(os.path.join(e.sandbox("orphaned"), "kid")).strip(),
+                         what="the setsid'd child's pid"))
+    assert kid in cgroot.procs(cid)
+    supervisor = int(read(run_meta_file(e, "orphaned", "forked.pid")).split()[0])
+    os.kill(supervisor, signal.SIGKILL)  # dies without cleaning up after its task
+    st = wait_until(lambda: [u for u in e.sched.updates if u["task_id"]["value"] == "orphaned"
+                             and u["state"] in ("TASK_FAILED", "TASK_LOST", "TASK_KILLED")],
+                    what="a terminal update for orphaned")[0]
+    # the agent killed what was left in the cgroup and removed it before the update went out
+    assert f"killed and removed cgroup {cid} (its task's supervisor is gone)" in e.agent.log(), st
+    assert cgroot.children() == []
+    wait_gone([kid], "the setsid'd child of the crashed supervisor's task")
+
+
+@needs_cgroups
+def test_a_thousand_tasks_leave_no_cgroup_behind(start, cgroot):
+    """1,000 short tasks, each in its own cgroup (each checks it is in one under this
+    root, or fails), then not one task cgroup is left: removal is per task, not a sweep."""
+    n, batch = 1000, 250
+    e = start(*cgroot.flags("cgroups/cpu", "cgroups/mem"),
+              resources="cpus:64;mem:65536;disk:1024")
+    (root,) = cgroot.roots()[:1] or [None]
+    assert root and cgroot.children() == [], "before: the fresh root holds no task cgroup"
+    command = f"grep -q /{cgroot.name}/ /proc/self/cgroup"
+    launched = 0
+    while launched < n:
+        offer = e.sched.wait_offer()
+        k = min(batch, n - launched)
+        tasks = [task_info(f"t{launched + i}", offer, command, resources="cpus:0.01;mem:16")
+                 for i in range(k)]
+        status, text = e.sched.launch(offer, tasks, refuse_seconds=0)
+        assert status == 202, text
+        launched += k
+
+    def ended():
+        done = {u["task_id"]["value"]: u for u in e.sched.updates
+                if u["state"] in ("TASK_FINISHED", "TASK_FAILED", "TASK_LOST", "TASK_KILLED",
+                                  "TASK_ERROR")}
+        return len(done) == n and done
+    done = wait_until(ended, timeout=600, interval=0.5, what=f"{n} tasks ended")
+    bad = [(t, u["state"], u.get("message")) for t, u in done.items()
+           if u["state"] != "TASK_FINISHED"]
+    assert not bad, bad[:5]
+    left = cgroot.children()
+    assert left == [], f"{len(left)} of {n} task cgroups left behind, e.g. {left[:3]}"
+
+
 @needs_cgroups
 def test_the_seed_isolation_list_starts_and_names_what_it_ignores(start, cgroot):
     cgroot.require("cpu", "memory")
+    # The seed's list has gpu/nvidia: on a host with an NVIDIA driver the agent finds
+    # the real GPUs (the host's libnvidia-ml.so.1) and offers them, and the master
+    # offers a GPU agent only to GPU_RESOURCES frameworks (--filter_gpu_resources) —
+    # a framework without it would never get an offer there. Like the seed's own
+    # framework (jobs --enable_features=gpu_resources), this one has it.
     e = start(f"--isolation={seed_isolation()}", f"--cgroups_root={cgroot.name}",
-              f"--cgroups_hierarchy={cgroot.hier.path}")
+              f"--cgroups_hierarchy={cgroot.hier.path}", capabilities=["GPU_RESOURCES"])
     ignored = ["filesystem/linux", "docker/runtime", "network/cni", "cgroups/perf_event"]
     (line,) = [ln for ln in e.agent.log().splitlines() if "agent: isolation:" in ln]
     assert all(name in line for name in ignored), line
@@ -418,6 +483,8 @@ def test_the_seed_isolation_list_starts_and_names_what_it_ignores(start, cgroot)
     assert sorted(st["isolation"]["ignored"]) == sorted(ignored)
     assert {"cgroups/cpu", "cgroups/mem", "cgroups/devices", "gpu/nvidia",
             "posix/disk"} <= set(st["isolation"]["enabled"])
+    # gpus offered exactly as NVML found them: none here without a driver, the host's with one
+    assert st["resources"].get("gpus", 0) == len([g for g in st["gpus"] if g["managed"]])
     e.launch("seeded", "echo fine")
     e.sched.wait_update("seeded", "TASK_FINISHED")
     assert read(os.path.join(e.sandbox("seeded"), "stdout")) == "fine\n"
