@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include "core/daemon.h"
@@ -98,13 +99,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	log_info("master: received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	event_base_loopexit(m->base, NULL);
-}
-
-static void on_nonce_gc(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	agent_link_gc_nonces(arg);
 }
 
 /* Checks flag values beyond their syntax; err names the flag. */
@@ -206,17 +200,17 @@ static void master_free(struct master *m)
 	if (m->have_acls)
 		acl_free(&m->acls);
 	map_clear(&m->agent_sessions);
-	map_iter_init(&it, &m->nonces);
+	map_iter_init(&it, &m->nonce_replay);
 	while (map_iter_next(&it, NULL, &v))
 		free(v);
-	map_clear(&m->nonces);
+	map_clear(&m->nonce_replay);
+	free(m->sources);
+	OPENSSL_cleanse(m->nonce_key, sizeof(m->nonce_key));
 	http_server_free(m->http);
 	if (m->sigint)
 		event_free(m->sigint);
 	if (m->sigterm)
 		event_free(m->sigterm);
-	if (m->nonce_gc)
-		event_free(m->nonce_gc);
 	store_close(m->db);
 	cred_free_list(&m->credentials);
 	flags_free(master_flag_defs, master_flag_count, &m->flags);
@@ -235,7 +229,7 @@ int master_main(int argc, char **argv)
 	memset(&fr, 0, sizeof(fr));
 	map_init(&m.agents);
 	map_init(&m.agent_sessions);
-	map_init(&m.nonces);
+	map_init(&m.nonce_replay);
 	map_init(&m.frameworks);
 	log_init("master", LOG_LEVEL_INFO);
 
@@ -256,8 +250,9 @@ int master_main(int argc, char **argv)
 	daemon_logging("master", m.flags.logging_level, m.flags.log_dir);
 	signal(SIGPIPE, SIG_IGN);
 	resolve_identity(&m);
-	if (uuid_random(NULL, m.id) < 0)
+	if (uuid_random(NULL, m.id) < 0 || random_bytes(m.nonce_key, sizeof(m.nonce_key)) < 0)
 		fatalx("master: no randomness available");
+	m.sources = xcalloc(AGENT_SOURCE_SLOTS, sizeof(*m.sources));
 	m.start_time = now_wall();
 
 	if (registry_open(&m, err, sizeof(err)) < 0) {
@@ -278,11 +273,6 @@ int master_main(int argc, char **argv)
 	m.sigterm = evsignal_new(m.base, SIGTERM, on_signal, &m);
 	evsignal_add(m.sigint, NULL);
 	evsignal_add(m.sigterm, NULL);
-	m.nonce_gc = event_new(m.base, -1, EV_PERSIST, on_nonce_gc, &m);
-	{
-		struct timeval tv = { 10, 0 };
-		event_add(m.nonce_gc, &tv);
-	}
 
 	log_info("master: agora %s (Mesos API %s) master %s listening on %s:%d as %s:%u%s%s",
 		 AGORA_VERSION, MESOS_COMPAT_VERSION, m.id, m.flags.ip, (int)m.flags.port,
