@@ -15,15 +15,18 @@
  *   task_recovery.c re-adopting checkpointed tasks after a restart
  *   status_updates.c per-task status update queues, persisted and retried
  *   launcher.c     what a task runs with (env, argv, checks); the supervisor
- *                  channel; exit reports
+ *                  channel's agent end; exit reports as TaskStatus
  *   spawner.c      the small process that forks supervisors and does the
  *                  launch's file work off the event loop
+ *   supervisor_proto.c the agent<->supervisor contract: task.info, datagrams,
+ *                  pid files, exit_status (docs/process-model.md)
  *   supervisor.c   the supervisor and task processes (not the event loop)
  *   fetcher.c      CommandInfo.uris into the sandbox (in the task process)
  *   fetch_libs.c   libcurl and libarchive, dlopen()ed for the fetcher
  *   isolation.c    parsing --isolation (isolation.h)
  *   containerizer.c isolation on the agent's side: cgroups, GPUs per task
  *   container.c    the supervisor's side of it: cgroup, private /dev, watches
+ *                  (container.h)
  *   cgroups.c      cgroup v1/v2 detection and operations (cgroups.h)
  *   gpu.c          NVIDIA GPUs through NVML (gpu.h)
  *   monitor.c      /monitor/statistics and per-task usage

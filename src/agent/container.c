@@ -50,8 +50,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/containerizer.h"
-#include "agent/launcher.h"
+#include "agent/container.h"
+#include "agent/supervisor_proto.h"
 #include "core/util.h"
 
 #define WALK_MAX_DEPTH 128
@@ -447,24 +447,12 @@ int64_t ctr_disk_usage(const char *dir)
 void ctr_report_usage(const char *notify_name, unsigned notify_len, uint64_t disk_bytes)
 {
 	struct supervisor_usage msg;
-	struct sockaddr_un addr;
-	int fd;
 
-	if (!notify_name || notify_len == 0 || notify_len >= sizeof(addr.sun_path))
-		return;
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
 	memset(&msg, 0, sizeof(msg));
 	msg.magic = SUPERVISOR_USAGE_MAGIC;
 	msg.disk_used_bytes = disk_bytes;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path + 1, notify_name, notify_len);
 	/* Best effort: a busy agent misses one report, the next interval sends another. */
-	sendto(fd, &msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&addr,
-	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + notify_len));
-	close(fd);
+	sup_notify(notify_name, notify_len, &msg, sizeof(msg), false);
 }
 
 /* ---- the watch loop ---- */

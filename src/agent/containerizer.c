@@ -134,11 +134,10 @@ void ctz_free(struct agent *a)
 
 static void limits_of(struct atask *t)
 {
-	const json_t *sum = t->resources_summary;
-	double mem = json_number_value(json_object_get(sum, "mem"));
-	double disk = json_number_value(json_object_get(sum, "disk"));
+	double mem = res_scalar(&t->spec.resources, "mem");
+	double disk = res_scalar(&t->spec.resources, "disk");
 
-	t->cpus_limit = json_number_value(json_object_get(sum, "cpus"));
+	t->cpus_limit = res_scalar(&t->spec.resources, "cpus");
 	t->mem_limit_bytes = mem > 0 ? (uint64_t)(mem * MB) : 0;
 	t->disk_limit_bytes = disk > 0 ? (uint64_t)(disk * MB) : 0;
 }
@@ -148,7 +147,7 @@ static void limits_of(struct atask *t)
 static int allocate_gpus(struct atask *t, struct task_outcome *o, bool *passthrough)
 {
 	struct agent *a = t->agent;
-	double want = json_number_value(json_object_get(t->resources_summary, "gpus"));
+	double want = t->spec.gpus;
 	unsigned n = want >= 1 ? (unsigned)floor(want) : 0;
 	int r;
 

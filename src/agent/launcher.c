@@ -46,7 +46,6 @@
 #include "core/util.h"
 
 #define ENV_FLAG_MAX (1u << 20)
-#define EXIT_STATUS_MAX 4096
 #define NOTIFY_BATCH 1024
 
 /* ---- --executor_environment_variables ---- */
@@ -133,45 +132,26 @@ void launcher_strv_free(char **v)
 	free(v);
 }
 
-static int add_command_env(struct strv *sv, const json_t *command, char *err, size_t errlen)
+static int add_command_env(struct strv *sv, const struct task_spec *spec, char *err,
+			   size_t errlen)
 {
-	json_t *vars = json_object_get(json_object_get(command, "environment"), "variables");
-	json_t *var;
-	size_t i;
+	for (size_t i = 0; spec && i < spec->command.nenv; i++) {
+		const struct task_spec_env *e = &spec->command.env[i];
 
-	if (vars && !json_is_array(vars))
-		return snprintf(err, errlen, "command.environment.variables: expected an array"),
-		       -EINVAL;
-	json_array_foreach(vars, i, var) {
-		const char *name = json_string_value(json_object_get(var, "name"));
-		const char *type = json_string_value(json_object_get(var, "type"));
-		json_t *value = json_object_get(var, "value");
-
-		if (!name || !env_name_ok(name))
+		if (e->secret)
 			return snprintf(err, errlen,
-					"command.environment.variables[%zu].name: expected a "
-					"variable name",
-					i),
+					"environment variable '%s' is of type SECRET; this agent "
+					"only supports VALUE",
+					e->name),
 			       -EINVAL;
-		if (type && strcmp(type, "VALUE"))
-			return snprintf(err, errlen,
-					"environment variable '%s' is of type %s; this agent only "
-					"supports VALUE",
-					name, type),
-			       -EINVAL;
-		if (value && !json_is_string(value))
-			return snprintf(err, errlen,
-					"command.environment.variables[%zu].value: expected a string",
-					i),
-			       -EINVAL;
-		if (strv_setenv(sv, name, strlen(name), value ? json_string_value(value) : "") < 0)
+		if (strv_setenv(sv, e->name, strlen(e->name), e->value) < 0)
 			return snprintf(err, errlen, "too many environment variables"), -E2BIG;
 	}
 	return 0;
 }
 
 char **launcher_build_env(const json_t *executor_env, const char *const *mesos_vars,
-			  const json_t *command, char *err, size_t errlen)
+			  const struct task_spec *spec, char *err, size_t errlen)
 {
 	struct strv sv = { xcalloc(1, sizeof(char *)), 0 };
 	const char *key;
@@ -190,7 +170,7 @@ char **launcher_build_env(const json_t *executor_env, const char *const *mesos_v
 	if (r)
 		snprintf(err, errlen, "too many environment variables");
 	if (!r)
-		r = add_command_env(&sv, command, err, errlen);
+		r = add_command_env(&sv, spec, err, errlen);
 	if (r) {
 		launcher_strv_free(sv.v);
 		return NULL;
@@ -211,16 +191,11 @@ static char *env_pair(const char *name, const char *value)
 /* The role the task's resources are allocated to (MESOS_ALLOCATION_ROLE). */
 static const char *allocation_role(const struct atask *t)
 {
-	json_t *res = json_object_get(t->task_info, "resources"), *r, *roles;
-	const char *role;
-	size_t i;
+	json_t *roles;
+	const char *role = t->spec.allocation_role;
 
-	json_array_foreach(res, i, r) {
-		role = json_string_value(
-			json_object_get(json_object_get(r, "allocation_info"), "role"));
-		if (role)
-			return role;
-	}
+	if (role)
+		return role;
 	roles = json_object_get(t->framework_info, "roles");
 	if (json_array_size(roles) > 0 && json_is_string(json_array_get(roles, 0)))
 		return json_string_value(json_array_get(roles, 0));
@@ -261,28 +236,28 @@ static char **mesos_vars(const struct agent *a, const struct atask *t)
 	return v;
 }
 
-/* argv of the command: /bin/sh -c value, or arguments (argv[0] included) for execvp. */
-static json_t *build_argv(const json_t *command, const char **exec_file, bool *path_search)
+/*
+ * argv of the command (malloc'd, launcher_strv_free): sh -c value, or the
+ * arguments (argv[0] included) for execvp of value.
+ */
+static char **build_argv(const struct task_spec *spec, const char **exec_file, bool *path_search)
 {
-	const char *value = json_string_value(json_object_get(command, "value"));
-	json_t *args = json_object_get(command, "arguments"), *arg, *argv = json_array();
-	size_t i;
+	const char *value = spec->command.value ? spec->command.value : "";
+	char **argv = xcalloc(spec->command.nargs + 4, sizeof(char *));
+	size_t n = 0;
 
-	if (!value)
-		value = "";
-	if (!json_is_false(json_object_get(command, "shell"))) {
-		json_array_append_new(argv, json_string("sh"));
-		json_array_append_new(argv, json_string("-c"));
-		json_array_append_new(argv, json_string(value));
+	if (spec->command.shell) {
+		argv[n++] = xstrdup("sh");
+		argv[n++] = xstrdup("-c");
+		argv[n++] = xstrdup(value);
 		*exec_file = "/bin/sh";
 		*path_search = false;
 		return argv;
 	}
-	json_array_foreach(args, i, arg)
-		if (json_is_string(arg))
-			json_array_append(argv, arg);
-	if (json_array_size(argv) == 0)
-		json_array_append_new(argv, json_string(value));
+	for (size_t i = 0; i < spec->command.nargs; i++)
+		argv[n++] = xstrdup(spec->command.args[i]);
+	if (n == 0)
+		argv[n++] = xstrdup(value);
 	*exec_file = value;
 	*path_search = true;
 	return argv;
@@ -290,93 +265,38 @@ static json_t *build_argv(const json_t *command, const char **exec_file, bool *p
 
 json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, size_t errlen)
 {
-	const json_t *command = json_object_get(t->task_info, "command");
-	json_t *uris = json_object_get(command, "uris"), *env, *argv, *spec;
-	char **vars = mesos_vars(a, t), **envp;
-	const char *exec_file = NULL;
-	bool path_search = false;
+	char **vars = mesos_vars(a, t);
+	struct launch_spec l;
+	json_t *spec;
 
-	envp = launcher_build_env(a->executor_env, (const char *const *)vars, command, err,
-				  errlen);
+	memset(&l, 0, sizeof(l));
+	l.envp = launcher_build_env(a->executor_env, (const char *const *)vars, &t->spec, err,
+				    errlen);
 	launcher_strv_free(vars);
-	if (!envp)
+	if (!l.envp)
 		return NULL;
-	env = json_array();
-	for (size_t i = 0; envp[i]; i++)
-		json_array_append_new(env, json_string(envp[i]));
-	launcher_strv_free(envp);
-	argv = build_argv(command, &exec_file, &path_search);
-	spec = json_pack("{s:s?, s:s, s:s, s:b, s:o, s:o, s:s}", "user",
-			 a->flags.switch_user ? t->user : NULL, "hostname", a->hostname,
-			 "exec_file", exec_file, "path_search", path_search, "argv", argv, "env",
-			 env, "notify", a->notify_name + 1);
-	if (json_array_size(uris) > 0)
-		json_object_set(spec, "uris", uris);
+	l.argv = build_argv(&t->spec, &l.exec_file, &l.path_search);
+	l.user = a->flags.switch_user ? t->user : NULL;
+	l.hostname = a->hostname;
+	l.uris = t->spec.command.uris_json;
+	l.notify_name = a->notify_name + 1;
+	l.notify_len = a->notify_name_len - 1;
+	spec = sup_launch_json(&l);
+	launcher_strv_free(l.envp);
+	launcher_strv_free(l.argv);
 	return spec;
 }
 
 /* ---- what this agent can run ---- */
 
-int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	memset(o, 0, sizeof(*o));
-	o->state = TASK_FAILED;
-	o->source = SOURCE_AGENT;
-	o->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(o->message, sizeof(o->message), fmt, ap);
-	va_end(ap);
-	return 1;
-}
-
-static const char *image_name(const json_t *container)
-{
-	json_t *image = json_object_get(json_object_get(container, "mesos"), "image");
-	const char *name;
-
-	if (!image)
-		image = json_object_get(container, "docker");
-	name = json_string_value(json_object_get(json_object_get(image, "docker"), "name"));
-	if (!name)
-		name = json_string_value(json_object_get(json_object_get(image, "appc"), "name"));
-	if (!name)
-		name = json_string_value(json_object_get(image, "image"));
-	return name ? name : "?";
-}
-
 int launcher_check(const struct agent *a, const struct atask *t, struct task_outcome *o)
 {
-	const json_t *ti = t->task_info;
-	json_t *command = json_object_get(ti, "command");
-	json_t *container = json_object_get(ti, "container"), *vars, *var;
-	const char *type = json_string_value(json_object_get(container, "type"));
-	size_t i;
+	char msg[sizeof(o->message)];
 
-	if (json_object_get(ti, "executor"))
-		return atask_refuse(o, "REASON_TASK_INVALID",
-			      "custom executors (TaskInfo.executor) are not supported by this "
-			      "agent yet; send a command task");
-	if (!json_is_object(command) ||
-	    !json_is_string(json_object_get(command, "value")))
-		return atask_refuse(o, "REASON_TASK_INVALID", "the task has no command.value");
-	if ((type && !strcmp(type, "DOCKER")) ||
-	    json_object_get(json_object_get(container, "mesos"), "image"))
-		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
-			      "container images are not supported by this agent yet (the task "
-			      "asks for image '%s'); it was not run on the host instead",
-			      image_name(container));
-	vars = json_object_get(json_object_get(command, "environment"), "variables");
-	json_array_foreach(vars, i, var) {
-		const char *vtype = json_string_value(json_object_get(var, "type"));
-		const char *name = json_string_value(json_object_get(var, "name"));
-		if (vtype && strcmp(vtype, "VALUE"))
-			return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
-				      "environment variable '%.128s' is of type %.32s; secrets are "
-				      "not supported by this agent yet",
-				      name ? name : "?", vtype);
-	}
+	if (t->spec_error)
+		return atask_refuse(o, "REASON_TASK_INVALID", "%s", t->spec_error);
+	if (task_spec_unsupported(&t->spec, msg, sizeof(msg)))
+		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED", "%s", msg);
 	if (a->flags.switch_user && !t->user[0])
 		return atask_refuse(o, "REASON_TASK_INVALID",
 			      "the task has no user (set FrameworkInfo.user or "
@@ -384,107 +304,21 @@ int launcher_check(const struct agent *a, const struct atask *t, struct task_out
 	return 0;
 }
 
-/* ---- files ---- */
-
-int launcher_write_file(const char *path, const char *text, bool durable)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(text);
-	int fd, r = 0;
-
-	if (durable)
-		return file_write_atomic(path, text, len, 0600);
-	if (str_printf(tmp, sizeof(tmp), "%s.tmp", path) < 0)
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	while (len > 0 && !r) {
-		ssize_t n = write(fd, text, len);
-		if (n < 0 && errno != EINTR)
-			r = -errno;
-		if (n > 0) {
-			text += n;
-			len -= (size_t)n;
-		}
-	}
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
-}
-
-static int read_small(const char *run_meta, const char *name, char *buf, size_t size)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	if (str_printf(path, sizeof(path), "%s/%s", run_meta, name) < 0)
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return (int)n;
-}
-
-/* Field 22 (start time) of /proc/<pid>/stat; 0 when gone or a zombie. */
-unsigned long long launcher_proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024];
-	const char *p;
-	unsigned long long start = 0;
-	int field = 2;
-
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (read_small(path, "stat", buf, sizeof(buf)) <= 0)
-		return 0;
-	p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0;
-	for (p++; *p && field < 22; p++)
-		if (*p == ' ')
-			field++;
-	if (field == 22 && sscanf(p, "%llu", &start) != 1)
-		return 0;
-	return start;
-}
-
-pid_t launcher_read_task_pid(const struct atask *t)
-{
-	char buf[32];
-	int64_t pid;
-
-	if (read_small(t->run_meta, "pids/task.pid", buf, sizeof(buf)) <= 0)
-		return 0;
-	buf[strcspn(buf, "\n")] = '\0';
-	if (parse_int64(buf, &pid) < 0 || pid <= 1 || pid > INT32_MAX)
-		return 0;
-	return (pid_t)pid;
-}
+/* ---- supervisors ---- */
 
 bool launcher_reattach(struct atask *t)
 {
-	char buf[128];
-	int pid = 0, fd;
 	unsigned long long start = 0;
+	pid_t pid = 0;
+	int fd;
 
-	if (read_small(t->run_meta, "pids/forked.pid", buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%d %llu", &pid, &start) != 2 || pid <= 1 || start == 0)
+	if (sup_read_forked_pid(t->run_meta, &pid, &start) < 0)
 		return false;
 	fd = pidfd_open(pid, 0);
 	if (fd < 0)
 		return false;
 	/* The pidfd pins the process, so this start time is the pinned one's. */
-	if (launcher_proc_start_time(pid) != start) {
+	if (sup_proc_start_time(pid) != start) {
 		close(fd);
 		return false;
 	}
@@ -496,72 +330,6 @@ bool launcher_reattach(struct atask *t)
 }
 
 /* ---- exit reports ---- */
-
-/* The optional "limitation" object: {"resource": "mem"|"disk", "message", "limit_mb"}. */
-static int parse_limitation(const json_t *o, struct exit_report *out)
-{
-	json_t *lim = json_object_get(o, "limitation");
-	const char *resource = NULL, *message = NULL;
-	struct jerr jerr;
-	double mb = 0;
-
-	if (!lim)
-		return 0;
-	if (!json_is_object(lim) ||
-	    jget_str(lim, "resource", NULL, true, sizeof(out->limit_resource) - 1, &resource,
-		     &jerr) < 0 ||
-	    jget_str(lim, "message", NULL, true, sizeof(out->limit_message) - 1, &message,
-		     &jerr) < 0 ||
-	    jget_double(lim, "limit_mb", NULL, false, &mb, &jerr) < 0 ||
-	    (strcmp(resource, "mem") && strcmp(resource, "disk")) || !(mb >= 0))
-		return -EINVAL;
-	str_copy(out->limit_resource, resource, sizeof(out->limit_resource));
-	str_copy(out->limit_message, message, sizeof(out->limit_message));
-	out->limit_mb = mb;
-	return 0;
-}
-
-int launcher_parse_exit(const char *text, size_t len, struct exit_report *out)
-{
-	struct jerr jerr;
-	json_t *o = json_parse_bounded(text, len, EXIT_STATUS_MAX, "exit_status", &jerr);
-	int64_t status = 0, pid = 0;
-	const char *error = NULL;
-	bool started = false;
-	int r = -EINVAL;
-
-	memset(out, 0, sizeof(*out));
-	if (!o || !json_is_object(o))
-		goto out;
-	if (jget_int64(o, "status", NULL, false, &status, &jerr) < 0 ||
-	    jget_str(o, "error", NULL, false, sizeof(out->error) - 1, &error, &jerr) < 0 ||
-	    jget_int64(o, "pid", NULL, false, &pid, &jerr) < 0 ||
-	    jget_bool(o, "started", NULL, false, &started, &jerr) < 0)
-		goto out;
-	if ((!error && !json_object_get(o, "status")) || status < 0 || status > 0xffff ||
-	    pid < 0 || pid > INT32_MAX || parse_limitation(o, out) < 0)
-		goto out;
-	out->have = true;
-	out->started = started;
-	out->wait_status = (int)status;
-	out->task_pid = (pid_t)pid;
-	str_copy(out->error, error ? error : "", sizeof(out->error));
-	r = 0;
-out:
-	json_decref(o);
-	return r;
-}
-
-void launcher_read_exit(const char *run_meta, struct exit_report *out)
-{
-	char buf[EXIT_STATUS_MAX + 1];
-	int n = read_small(run_meta, "exit_status", buf, sizeof(buf));
-
-	memset(out, 0, sizeof(*out));
-	if (n > 0 && launcher_parse_exit(buf, (size_t)n, out) < 0)
-		log_warnx("agent: %s/exit_status is malformed; treating the task as lost",
-			  run_meta);
-}
 
 void launcher_exit_outcome(const struct exit_report *e, bool killed,
 			   const struct task_outcome *kill_why, struct task_outcome *out)
@@ -630,45 +398,22 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	for (int i = 0; i < NOTIFY_BATCH; i++) {
-		union {
-			struct supervisor_msg started;
-			struct supervisor_usage usage;
-		} msg;
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(struct ucred))];
-		} control;
-		struct iovec iov = { &msg, sizeof(msg) };
-		bool is_usage;
-		struct msghdr mh;
-		struct cmsghdr *c;
-		struct ucred *cred = NULL;
+		char buf[64];
+		struct sup_datagram d;
+		struct ucred cred;
 		struct atask *t;
-		ssize_t n;
+		ssize_t n = fd_recv_msg(fd, buf, sizeof(buf), NULL, &cred);
 
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = control.buf;
-		mh.msg_controllen = sizeof(control.buf);
-		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
 			return;
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
-				cred = (struct ucred *)CMSG_DATA(c);
-		is_usage = n == (ssize_t)sizeof(msg.usage) && msg.usage.magic == SUPERVISOR_USAGE_MAGIC;
-		if (!cred || cred->uid != geteuid() ||
-		    (!is_usage && (n != (ssize_t)sizeof(msg.started) ||
-				   msg.started.magic != SUPERVISOR_MSG_MAGIC)))
+		if (!cred.pid || cred.uid != geteuid() ||
+		    sup_datagram_parse(buf, (size_t)n, &d) < 0)
 			continue;
-		t = atasks_find_by_supervisor(a, cred->pid);
-		if (t && is_usage)
-			ctz_on_usage(t, msg.usage.disk_used_bytes);
+		t = atasks_find_by_supervisor(a, cred.pid);
+		if (t && d.kind == SUP_DGRAM_USAGE)
+			ctz_on_usage(t, d.disk_used_bytes);
 		else if (t)
-			atask_on_started(t, msg.started.task_pid);
+			atask_on_started(t, d.task_pid);
 	}
 }
 

@@ -54,8 +54,8 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
-#include "agent/launcher.h"
 #include "agent/spawner.h"
+#include "agent/supervisor.h"
 #include "agent/tasks.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -77,27 +77,6 @@ struct spawn_reply {
 };
 
 #define REPLY_BATCH 256
-
-int spawner_mkdirs(const char *path, int mode)
-{
-	char buf[PATH_MAX];
-	char *slash;
-	int r;
-
-	if (mkdir(path, (mode_t)mode) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT)
-		return -errno;
-	/* Only the last few components are new (executors/<id>/runs/<cid>/...). */
-	if (str_copy(buf, path, sizeof(buf)) >= sizeof(buf) || !(slash = strrchr(buf, '/')) ||
-	    slash == buf)
-		return -ENAMETOOLONG;
-	*slash = '\0';
-	r = spawner_mkdirs(buf, mode);
-	if (r < 0)
-		return r;
-	return mkdir(path, (mode_t)mode) == 0 || errno == EEXIST ? 0 : -errno;
-}
 
 void spawner_remove_run(const char *run_meta)
 {
@@ -133,34 +112,13 @@ static int read_exact(int fd, void *buf, size_t len)
 static void send_reply(int fd, uint64_t seq, pid_t pid, int err, const char *msg, int pidfd)
 {
 	struct spawn_reply r;
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = { &r, sizeof(r) };
-	struct msghdr mh;
 
 	memset(&r, 0, sizeof(r));
 	r.seq = seq;
 	r.pid = (int32_t)pid;
 	r.err = err;
 	str_copy(r.msg, msg ? msg : "", sizeof(r.msg));
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (pidfd >= 0) {
-		struct cmsghdr *c;
-		memset(&control, 0, sizeof(control));
-		mh.msg_control = control.buf;
-		mh.msg_controllen = sizeof(control.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
-	}
-	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	fd_send_msg(fd, &r, sizeof(r), pidfd);
 }
 
 static void fail_reply(int rep, uint64_t seq, int err, const char *what, const char *path)
@@ -185,11 +143,11 @@ static void spawn_launch(int req, int rep, uint64_t seq, char *payload, size_t l
 		send_reply(rep, seq, -1, -EINVAL, "malformed launch request", -1);
 		return;
 	}
-	r = spawner_mkdirs(task_meta, 0700);
+	r = mkdir_p(task_meta, 0700);
 	if (r == 0)
 		r = str_printf(path, sizeof(path), "%s/task.info", task_meta);
 	if (r == 0)
-		r = launcher_write_file(path, text, false);
+		r = file_replace(path, text, strlen(text), 0600);
 	if (r < 0) {
 		fail_reply(rep, seq, r, "cannot checkpoint the task in", task_meta);
 		json_decref(info);
@@ -336,33 +294,17 @@ static void spawner_lost(struct agent *a)
 		log_error("agent: cannot restart the spawner: %s; launches will fail", err);
 }
 
+/* 1: a reply (pidfd taken), 0: none waiting, -errno: the channel is gone or broken. */
 static int recv_reply(int fd, struct spawn_reply *r, int *pidfd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = { r, sizeof(*r) };
-	struct msghdr mh;
-	struct cmsghdr *c;
-	ssize_t n;
+	ssize_t n = fd_recv_msg(fd, r, sizeof(*r), pidfd, NULL);
 
-	*pidfd = -1;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = control.buf;
-	mh.msg_controllen = sizeof(control.buf);
-	do
-		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	if (n == -EAGAIN)
+		return 0;
 	if (n < 0)
-		return errno == EAGAIN ? 0 : -errno;
+		return (int)n;
 	if (n == 0)
 		return -EPIPE;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(pidfd, CMSG_DATA(c), sizeof(int));
 	if (n != (ssize_t)sizeof(*r)) {
 		if (*pidfd >= 0)
 			close(*pidfd);

@@ -31,9 +31,6 @@ void spawner_launch(struct agent *a, struct atask *t, const char *info_text);
 /* Asks the spawner to remove a run's checkpoint and the then-empty directories above. */
 void spawner_remove(struct agent *a, const char *run_meta);
 
-/* mkdir -p that tries the leaf first (launch paths are mostly there already). */
-int spawner_mkdirs(const char *path, int mode);
-
 /* remove_tree(run_meta) and rmdir of up to three emptied parents (both processes use it). */
 void spawner_remove_run(const char *run_meta);
 

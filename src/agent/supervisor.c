@@ -56,10 +56,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/containerizer.h"
+#include "agent/container.h"
 #include "agent/fetcher.h"
-#include "agent/launcher.h"
-#include "agent/spawner.h"
+#include "agent/supervisor.h"
+#include "agent/supervisor_proto.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -309,44 +309,19 @@ static pid_t start_task(const struct launch_spec *s, const struct creds *c,
 
 /* ---- the supervisor ---- */
 
-static void write_report(const struct launch_spec *s, json_t *report /* stolen */)
-{
-	char path[PATH_MAX];
-	char *text = json_dumps(report, JSON_COMPACT);
-	json_decref(report);
-	if (text && str_printf(path, sizeof(path), "%s/exit_status", s->run_meta) == 0)
-		file_write_atomic(path, text, strlen(text), 0600);
-	free(text);
-}
-
 static void __attribute__((noreturn))
 finish_error(const struct launch_spec *s, pid_t pid, const char *error)
 {
-	write_report(s, json_pack("{s:s, s:i, s:b}", "error", error, "pid", (int)pid, "started",
-				  0));
+	sup_write_exit_error(s->run_meta, pid, error);
 	_exit(1);
 }
 
 static void notify_agent(const struct launch_spec *s, pid_t task_pid)
 {
-	struct sockaddr_un addr;
 	struct supervisor_msg msg = { SUPERVISOR_MSG_MAGIC, (int)task_pid };
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	if (fd < 0 || s->notify_len == 0 || s->notify_len >= sizeof(addr.sun_path))
-		goto out;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path + 1, s->notify_name, s->notify_len); /* abstract: leading NUL */
-	/* Blocks while the agent's queue is full; fails at once when no agent listens. */
-	while (sendto(fd, &msg, sizeof(msg), MSG_NOSIGNAL, (struct sockaddr *)&addr,
-		      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + s->notify_len)) <
-		       0 &&
-	       errno == EINTR)
-		;
-out:
-	if (fd >= 0)
-		close(fd);
+	/* Blocks while the agent's queue is full: this one must not be lost. */
+	sup_notify(s->notify_name, s->notify_len, &msg, sizeof(msg), true);
 }
 
 /* 1: pid runs our image, 0: another one, -1: it has no image any more (exiting). */
@@ -449,19 +424,13 @@ static void read_failure(const struct launch_spec *s, int fd, char *out, size_t 
 static void __attribute__((noreturn))
 finish_ran(const struct launch_spec *s, const struct ctr *ctr, pid_t pid, int status, bool started)
 {
-	json_t *report = json_pack("{s:i, s:i, s:b}", "status", status, "pid", (int)pid,
-				   "started", started);
-	json_t *limitation = ctr_limitation_json(ctr);
-
-	if (limitation)
-		json_object_set_new(report, "limitation", limitation);
-	write_report(s, report);
+	sup_write_exit_ran(s->run_meta, pid, status, started, ctr_limitation_json(ctr));
 	_exit(0);
 }
 
 void supervisor_main(const struct launch_spec *s)
 {
-	char failure[512], path[PATH_MAX], text[32];
+	char failure[512];
 	struct creds creds;
 	struct ctr ctr;
 	int errpipe[2];
@@ -494,9 +463,7 @@ void supervisor_main(const struct launch_spec *s)
 	read_failure(s, errpipe[0], failure, sizeof(failure));
 	close(errpipe[0]);
 	if (!failure[0] && !died_before_exec(pid)) {
-		snprintf(text, sizeof(text), "%d\n", (int)pid);
-		if (str_printf(path, sizeof(path), "%s/pids/task.pid", s->run_meta) == 0)
-			launcher_write_file(path, text, false);
+		sup_write_task_pid(s->run_meta, pid);
 		notify_agent(s, pid);
 		status = wait_task(s, &ctr, pid, &cmds);
 		finish_ran(s, &ctr, pid, status, true);
@@ -508,26 +475,6 @@ void supervisor_main(const struct launch_spec *s)
 }
 
 /* ---- entry from the spawner ---- */
-
-/* NULL-terminated vector of the strings of arr (pointers into arr), or NULL. */
-static char **strv_of(const json_t *arr)
-{
-	size_t n = json_array_size(arr);
-	char **v;
-
-	if (!json_is_array(arr) || n == 0)
-		return NULL;
-	v = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++) {
-		const char *str = json_string_value(json_array_get(arr, i));
-		if (!str) {
-			free(v);
-			return NULL;
-		}
-		v[i] = (char *)str;
-	}
-	return v;
-}
 
 /*
  * The sandbox's parents (frameworks/<id>/executors/<id>/runs) are 0711 and
@@ -546,7 +493,7 @@ static int make_sandbox(const char *sandbox)
 		return -ENAMETOOLONG;
 	memcpy(parent, sandbox, (size_t)(slash - sandbox));
 	parent[slash - sandbox] = '\0';
-	if ((r = spawner_mkdirs(parent, 0711)) < 0)
+	if ((r = mkdir_p(parent, 0711)) < 0)
 		return r;
 	if (mkdir(sandbox, 0700) < 0 && errno != EEXIST)
 		return -errno;
@@ -556,7 +503,7 @@ static int make_sandbox(const char *sandbox)
 /* Sandbox, runs/latest and pids/forked.pid; NULL or why not. */
 static const char *prepare(const struct launch_spec *s, char *why, size_t whylen)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], text[64];
+	char path[PATH_MAX], tmp[PATH_MAX];
 	const char *cid = strrchr(s->sandbox, '/');
 	int r = make_sandbox(s->sandbox);
 
@@ -569,43 +516,25 @@ static const char *prepare(const struct launch_spec *s, char *why, size_t whylen
 	    str_printf(tmp, sizeof(tmp), "%s.%s", path, cid + 1) == 0 &&
 	    (symlink(cid + 1, tmp) < 0 || rename(tmp, path) < 0))
 		unlink(tmp); /* a missing "latest" link only costs the Files API a path form */
-	if (str_printf(path, sizeof(path), "%s/pids", s->run_meta) < 0 ||
-	    (mkdir(path, 0700) < 0 && errno != EEXIST))
-		return snprintf(why, whylen, "cannot create %s/pids: %s", s->run_meta,
-				strerror(errno)),
+	r = sup_write_forked_pid(s->run_meta);
+	if (r < 0)
+		return snprintf(why, whylen, "cannot write %s/pids/forked.pid: %s", s->run_meta,
+				strerror(-r)),
 		       why;
-	snprintf(text, sizeof(text), "%d %llu\n", (int)getpid(),
-		 launcher_proc_start_time(getpid()));
-	if (str_printf(path, sizeof(path), "%s/pids/forked.pid", s->run_meta) < 0 ||
-	    launcher_write_file(path, text, false) < 0)
-		return snprintf(why, whylen, "cannot write %s/pids/forked.pid", s->run_meta), why;
 	return NULL;
 }
 
 void supervisor_run(json_t *info, const struct cg_system *cg)
 {
-	json_t *l = json_object_get(info, "launch");
 	struct launch_spec s;
+	const char *bad = sup_launch_parse(info, &s);
 	char why[512];
 
-	memset(&s, 0, sizeof(s));
-	s.sandbox = json_string_value(json_object_get(info, "sandbox"));
-	s.run_meta = json_string_value(json_object_get(info, "run_meta"));
-	s.user = json_string_value(json_object_get(l, "user"));
-	s.hostname = json_string_value(json_object_get(l, "hostname"));
-	s.exec_file = json_string_value(json_object_get(l, "exec_file"));
-	s.path_search = json_is_true(json_object_get(l, "path_search"));
-	s.argv = strv_of(json_object_get(l, "argv"));
-	s.envp = strv_of(json_object_get(l, "env"));
-	s.uris = json_object_get(l, "uris");
-	s.notify_name = json_string_value(json_object_get(l, "notify"));
-	s.notify_len = s.notify_name ? (unsigned)strlen(s.notify_name) : 0;
-	s.container = json_object_get(l, "container");
 	s.cg = cg;
 	if (!s.run_meta)
 		_exit(2);
-	if (!s.sandbox || !s.hostname || !s.exec_file || !s.argv || !s.envp)
-		finish_error(&s, 0, "the task's checkpoint has no usable launch description");
+	if (bad)
+		finish_error(&s, 0, bad);
 	if (prepare(&s, why, sizeof(why)))
 		finish_error(&s, 0, why);
 	supervisor_main(&s);

@@ -40,6 +40,7 @@
 #include "agent/containerizer.h"
 #include "agent/launcher.h"
 #include "agent/status_updates.h"
+#include "agent/supervisor_proto.h"
 #include "agent/tasks.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -90,7 +91,7 @@ static void readopt(struct atask *t)
 		ctz_task_readopted(t);
 		atask_watch_supervisor(t);
 		to_starting(t);
-		task_pid = launcher_read_task_pid(t);
+		task_pid = sup_read_task_pid(t->run_meta);
 		if (task_pid)
 			atask_on_started(t, task_pid);
 		log_info("agent: re-attached to task %s of framework %s (%s, supervisor %d, "
@@ -104,13 +105,15 @@ static void readopt(struct atask *t)
 		}
 		return;
 	}
-	launcher_read_exit(t->run_meta, &rep);
+	if (sup_read_exit(t->run_meta, &rep) < 0)
+		log_warnx("agent: %s/exit_status is malformed; treating the task as lost",
+			  t->run_meta);
 	if (rep.have) {
 		to_starting(t);
 		atask_on_supervisor_exit(t);
 		return;
 	}
-	task_pid = launcher_read_task_pid(t);
+	task_pid = sup_read_task_pid(t->run_meta);
 	/* The task outlived its supervisor: end what is left of its process group. */
 	if (task_pid > 0 && kill(-task_pid, SIGKILL) == 0)
 		log_warnx("agent: task %s of framework %s: killed what was left of its process "
@@ -143,33 +146,27 @@ static struct atask *load_info(struct scan *sc, const char *text, size_t len, ch
 {
 	struct jerr jerr;
 	json_t *info = json_parse_bounded(text, len, TASK_INFO_MAX, "task.info", &jerr);
-	json_t *ti = NULL, *fi = NULL;
-	const char *tid = NULL, *fid = NULL, *user = NULL, *sandbox = NULL, *cid = NULL;
+	struct sup_checkpoint c;
+	const char *tid = NULL, *fid = NULL;
 	struct atask *t = NULL;
 
-	if (!info || jget_obj(info, "task", NULL, true, &ti, &jerr) ||
-	    jget_obj(info, "framework_info", NULL, true, &fi, &jerr) ||
-	    jget_id(ti, "task_id", "task", true, &tid, &jerr) ||
-	    jget_id(fi, "id", "framework_info", true, &fid, &jerr) ||
-	    jget_str(info, "user", NULL, true, 255, &user, &jerr) ||
-	    jget_str(info, "sandbox", NULL, true, PATH_MAX, &sandbox, &jerr) ||
-	    jget_str(info, "container_id", NULL, true, UUID_STR_LEN - 1, &cid, &jerr)) {
+	if (!info || sup_checkpoint_parse(info, &c, &jerr) < 0 ||
+	    jget_id(c.task, "task_id", "task", true, &tid, &jerr) ||
+	    jget_id(c.framework_info, "id", "framework_info", true, &fid, &jerr)) {
 		snprintf(why, whylen, "%s", jerr.msg);
 		goto out;
 	}
-	if (strcmp(tid, sc->names[3]) || strcmp(fid, sc->names[0]) || strcmp(cid, sc->names[2])) {
+	if (strlen(c.container_id) >= UUID_STR_LEN || strcmp(tid, sc->names[3]) ||
+	    strcmp(fid, sc->names[0]) || strcmp(c.container_id, sc->names[2])) {
 		snprintf(why, whylen, "its ids do not match its directory");
 		goto out;
 	}
 	t = atask_alloc(sc->a, fid, tid);
-	t->task_info = json_incref(ti);
-	t->framework_info = json_incref(fi);
-	str_copy(t->container_id, cid, sizeof(t->container_id));
-	t->sandbox = xstrdup(sandbox);
-	atask_describe(t);
-	free(t->user);
-	t->user = xstrdup(user);
-	ctz_task_recovered(t, json_object_get(info, "launch"));
+	t->framework_info = json_incref((json_t *)c.framework_info);
+	str_copy(t->container_id, c.container_id, sizeof(t->container_id));
+	t->sandbox = xstrdup(c.sandbox);
+	atask_describe(t, c.task, c.user);
+	ctz_task_recovered(t, c.launch);
 out:
 	json_decref(info);
 	return t;

@@ -48,6 +48,7 @@
 #include "agent/launcher.h"
 #include "agent/spawner.h"
 #include "agent/status_updates.h"
+#include "agent/supervisor_proto.h"
 #include "agent/tasks.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -86,6 +87,20 @@ int atask_set_state(struct atask *t, const struct task_outcome *o)
 			 mesos_task_state_name(o->state), o->message[0] ? ": " : "", o->message);
 	status_enqueue(t, o);
 	return 0;
+}
+
+int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(o, 0, sizeof(*o));
+	o->state = TASK_FAILED;
+	o->source = SOURCE_AGENT;
+	o->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(o->message, sizeof(o->message), fmt, ap);
+	va_end(ap);
+	return 1;
 }
 
 static void outcome_set(struct task_outcome *o, enum mesos_task_state state, enum status_source source,
@@ -207,7 +222,8 @@ void atask_free(struct atask *t)
 		event_free(t->kill_timer);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
-	json_decref(t->task_info);
+	task_spec_free(&t->spec);
+	free(t->spec_error);
 	json_decref(t->framework_info);
 	json_decref(t->statuses);
 	json_decref(t->resources_summary);
@@ -281,7 +297,9 @@ void atask_on_supervisor_exit(struct atask *t)
 	supervisor_forget(t);
 	if (mesos_task_state_terminal(t->state))
 		return;
-	launcher_read_exit(t->run_meta, &rep);
+	if (sup_read_exit(t->run_meta, &rep) < 0)
+		log_warnx("agent: %s/exit_status is malformed; treating the task as lost",
+			  t->run_meta);
 	if (rep.started && t->state == TASK_STARTING)
 		atask_on_started(t, rep.task_pid);
 	launcher_exit_outcome(&rep, t->kill_requested, t->kill_outcome_set ? &t->kill_outcome : NULL,
@@ -386,28 +404,35 @@ static int task_paths(struct atask *t, const char *agent_id)
 	return t->sandbox && t->run_meta && t->task_meta ? 0 : -ENAMETOOLONG;
 }
 
-/* The task.info object (without "launch"), new reference. */
-static json_t *info_json(const struct atask *t)
+/* The task.info object (supervisor_proto.h) with launch (stolen, may be NULL). */
+static json_t *info_json(const struct atask *t, json_t *launch)
 {
-	return json_pack("{s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:f}", "task", t->task_info,
-			 "framework_info", t->framework_info, "user", t->user, "sandbox",
-			 t->sandbox, "run_meta", t->run_meta, "container_id", t->container_id,
-			 "agent_id", t->agent->id, "kill_grace", t->kill_grace);
+	struct sup_checkpoint c = {
+		.task = t->spec.json,
+		.framework_info = t->framework_info,
+		.user = t->user,
+		.sandbox = t->sandbox,
+		.run_meta = t->run_meta,
+		.container_id = t->container_id,
+		.agent_id = t->agent->id,
+		.kill_grace = t->kill_grace,
+	};
+	return sup_checkpoint_json(&c, launch);
 }
 
 /* Writes task.info from the loop: only for launches the agent refuses itself. */
 static void checkpoint_refused(struct atask *t)
 {
 	char path[PATH_MAX];
-	json_t *info = info_json(t);
+	json_t *info = info_json(t, NULL);
 	char *text = json_compact(info);
-	int r = spawner_mkdirs(t->task_meta, 0700);
+	int r = mkdir_p(t->task_meta, 0700);
 
 	json_decref(info);
 	if (r == 0)
 		r = str_printf(path, sizeof(path), "%s/task.info", t->task_meta);
 	if (r == 0)
-		r = launcher_write_file(path, text, false);
+		r = file_replace(path, text, strlen(text), 0600);
 	if (r < 0)
 		log_warnx("agent: cannot checkpoint task %s in %s: %s", t->task_id, t->task_meta,
 			  strerror(-r));
@@ -448,8 +473,7 @@ static void launch(struct atask *t)
 	}
 	if (container)
 		json_object_set_new(spec, "container", container);
-	info = info_json(t);
-	json_object_set_new(info, "launch", spec);
+	info = info_json(t, spec);
 	text = json_compact(info);
 	json_decref(info);
 	log_info("agent: launching task %s of framework %s as user '%s' in %s", t->task_id,
@@ -479,7 +503,7 @@ void atask_on_spawned(struct atask *t, pid_t pid, int pidfd, const char *why)
 	 * be preempted before it answers); then it named an unknown pid and was
 	 * dropped. task.pid is written before the datagram is sent, so it tells.
 	 */
-	started = launcher_read_task_pid(t);
+	started = sup_read_task_pid(t->run_meta);
 	if (started > 0)
 		atask_on_started(t, started);
 	if (t->kill_requested)
@@ -498,38 +522,39 @@ static double grace_of(const json_t *kill_policy, double fallback)
 	return v < 0 ? 0 : v / 1e9;
 }
 
-void atask_describe(struct atask *t)
+void atask_describe(struct atask *t, const json_t *task_info, const char *user)
 {
-	const json_t *task_info = t->task_info;
-	const char *user = json_string_value(
-		json_object_get(json_object_get(task_info, "command"), "user"));
-	struct resources res = RESOURCES_EMPTY;
-	char err[256];
+	const char *fw_user = json_string_value(json_object_get(t->framework_info, "user"));
+	struct jerr err;
 
-	if (!user)
-		user = json_string_value(json_object_get(t->framework_info, "user"));
+	task_spec_free(&t->spec);
+	free(t->spec_error);
+	t->spec_error = NULL;
+	if (task_spec_parse(task_info, fw_user, &t->spec, &err) < 0) {
+		t->spec_error = xstrdup(err.msg);
+		if (!t->spec.json)
+			t->spec.json = json_incref((json_t *)task_info);
+	}
 	free(t->user);
-	t->user = xstrdup(user ? user : "");
-	if (res_parse_json(json_object_get(task_info, "resources"), "task.resources", &res, err,
-			   sizeof(err)) < 0)
-		log_warnx("agent: task %s: %s", t->task_id, err);
+	t->user = xstrdup(user ? user : t->spec.user);
 	json_decref(t->resources_summary);
-	t->resources_summary = res_to_summary(&res);
-	res_free(&res);
-	t->kill_grace = grace_of(json_object_get(task_info, "kill_policy"), t->kill_grace);
+	t->resources_summary = res_to_summary(&t->spec.resources);
+	if (t->spec.has_kill_grace)
+		t->kill_grace = t->spec.kill_grace;
 }
 
 void atasks_launch(struct agent *a, const json_t *p)
 {
 	json_t *fi = NULL, *ti = NULL;
-	const char *fid = NULL, *tid = NULL;
+	const char *fid = NULL, *tid = NULL, *user = NULL;
 	struct jerr err;
 	struct atask *t;
 
 	if (jget_obj(p, "framework_info", "launch", true, &fi, &err) ||
 	    jget_id(fi, "id", "launch.framework_info", true, &fid, &err) ||
 	    jget_obj(p, "task", "launch", true, &ti, &err) ||
-	    jget_id(ti, "task_id", "launch.task", true, &tid, &err)) {
+	    jget_id(ti, "task_id", "launch.task", true, &tid, &err) ||
+	    jget_str(p, "user", "launch", false, TASK_SPEC_USER_MAX, &user, &err) < 0) {
 		log_warnx("agent: ignoring a malformed LAUNCH from the master: %s", err.msg);
 		return;
 	}
@@ -538,9 +563,8 @@ void atasks_launch(struct agent *a, const json_t *p)
 		return;
 	}
 	t = atask_alloc(a, fid, tid);
-	t->task_info = json_incref(ti);
 	t->framework_info = json_incref(fi);
-	atask_describe(t);
+	atask_describe(t, ti, user);
 	uuid_random(NULL, t->container_id);
 	if (task_paths(t, a->id) < 0) {
 		log_warnx("agent: ignoring LAUNCH of task %s of framework %s: paths too long", tid,
@@ -632,7 +656,7 @@ void atasks_shutdown_framework(struct agent *a, const json_t *p)
 
 static json_t *task_json(const struct atask *t)
 {
-	const char *name = json_string_value(json_object_get(t->task_info, "name"));
+	const char *name = t->spec.name;
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:s}", "id", t->task_id, "name",
 			 name ? name : "", "framework_id", t->framework_id, "executor_id",
 			 t->executor_id, "slave_id", t->agent->id, "state",
@@ -642,8 +666,7 @@ static json_t *task_json(const struct atask *t)
 
 void atask_executor_name(const struct atask *t, char *buf, size_t size)
 {
-	const char *cmd = json_string_value(
-		json_object_get(json_object_get(t->task_info, "command"), "value"));
+	const char *cmd = t->spec.command.value;
 
 	snprintf(buf, size, "Command Executor (Task: %s) (Command: sh -c '%.200s')", t->task_id,
 		 cmd ? cmd : "");
@@ -728,7 +751,7 @@ json_t *atasks_subscribe_json(struct agent *a)
 	while (map_iter_next(&it, NULL, &v)) {
 		struct atask *t = v;
 		json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O}", "framework_info",
-						     t->framework_info, "task", t->task_info,
+						     t->framework_info, "task", t->spec.json,
 						     "state", mesos_task_state_name(t->state),
 						     "statuses", t->statuses));
 	}

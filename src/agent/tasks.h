@@ -34,6 +34,7 @@
 
 #include "core/ids.h"
 #include "core/mesos.h"
+#include "core/task_spec.h"
 
 struct agent;
 
@@ -67,8 +68,10 @@ struct atask {
 	char *sandbox;	 /* <work_dir>/slaves/<aid>/frameworks/<fid>/executors/<eid>/runs/<cid> */
 	char *run_meta;	 /* the same under <work_dir>/meta: pids/, exit_status */
 	char *task_meta; /* run_meta/tasks/<tid>: task.info, task.updates */
-	json_t *task_info, *framework_info; /* as received in LAUNCH, owned */
-	char *user;			    /* the user the command runs as */
+	struct task_spec spec;	/* the TaskInfo as received in LAUNCH, parsed (spec.json) */
+	char *spec_error;	/* why spec did not parse (the task is refused), or NULL; owned */
+	json_t *framework_info; /* as received in LAUNCH, owned */
+	char *user;		/* the user the command runs as (the master's, in LAUNCH) */
 	enum mesos_task_state state;
 	json_t *statuses;	   /* [{state, timestamp}] for /state, bounded */
 	json_t *resources_summary; /* res_to_summary of the task's resources */
@@ -145,19 +148,24 @@ json_t *atasks_state_json(struct agent *a, bool completed);
 /* Live tasks, for metrics. */
 size_t atasks_count(const struct agent *a);
 
+/* Fills o as an agent-made TASK_FAILED with reason and message; returns 1. */
+int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /*
  * The one place a task changes state: checks the transition, records it
  * and queues the status update. -EINVAL (nothing changes) when the
  * transition is not allowed.
  */
-/* Fills o as an agent-made TASK_FAILED with reason and message; returns 1. */
-int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 int atask_set_state(struct atask *t, const struct task_outcome *o);
 /* Allocates a task record for fid/tid (not inserted). */
 struct atask *atask_alloc(struct agent *a, const char *framework_id, const char *task_id);
-/* Fills t->user, resources_summary and kill_grace from t->task_info and framework_info. */
-void atask_describe(struct atask *t);
+/*
+ * Parses task_info into t->spec (t->spec_error says why when it does not)
+ * and fills t->user (user, the master's resolution in LAUNCH; NULL: the
+ * same rule applied here to t->framework_info), resources_summary and
+ * kill_grace.
+ */
+void atask_describe(struct atask *t, const json_t *task_info, const char *user);
 /* Inserts t into the table and its framework (creating it from info). */
 void atask_insert(struct atask *t);
 void atask_free(struct atask *t);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -212,18 +213,19 @@ int fd_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, int mode)
+static int write_replace(const char *path, const void *data, size_t len, int mode,
+			 bool durable)
 {
 	char tmp[PATH_MAX];
 	int fd, err;
 
 	if (str_printf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
 	err = fd_write_all(fd, data, len);
-	if (!err && fsync(fd) < 0)
+	if (!err && durable && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && !err)
 		err = -errno;
@@ -233,7 +235,17 @@ int file_write_atomic(const char *path, const void *data, size_t len, int mode)
 		unlink(tmp);
 		return err;
 	}
-	return fsync_parent(path);
+	return durable ? fsync_parent(path) : 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	return write_replace(path, data, len, mode, true);
+}
+
+int file_replace(const char *path, const void *data, size_t len, int mode)
+{
+	return write_replace(path, data, len, mode, false);
 }
 
 int mkdir_p(const char *path, int mode)
@@ -241,6 +253,11 @@ int mkdir_p(const char *path, int mode)
 	char buf[PATH_MAX];
 	char *p;
 
+	/* Most paths lack only their last component or none: one call then. */
+	if (mkdir(path, (mode_t)mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	if (str_copy(buf, path, sizeof(buf)) >= sizeof(buf))
 		return -ENAMETOOLONG;
 	for (p = buf + 1; *p; p++) {
@@ -253,6 +270,81 @@ int mkdir_p(const char *path, int mode)
 	}
 	if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+ssize_t fd_recv_msg(int fd, void *buf, size_t len, int *pass_fd, struct ucred *cred)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
+	} control;
+	struct iovec iov = { buf, len };
+	struct msghdr mh;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (pass_fd)
+		*pass_fd = -1;
+	if (cred)
+		memset(cred, 0, sizeof(*cred));
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = control.buf;
+	mh.msg_controllen = sizeof(control.buf);
+	do
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_RIGHTS) {
+			size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < nfds; i++) {
+				int got;
+				memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				if (pass_fd && *pass_fd < 0)
+					*pass_fd = got;
+				else
+					close(got);
+			}
+		} else if (c->cmsg_type == SCM_CREDENTIALS && cred &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(*cred))) {
+			memcpy(cred, CMSG_DATA(c), sizeof(*cred));
+		}
+	}
+	return n;
+}
+
+int fd_send_msg(int fd, const void *buf, size_t len, int pass_fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (pass_fd >= 0) {
+		struct cmsghdr *c;
+		memset(&control, 0, sizeof(control));
+		mh.msg_control = control.buf;
+		mh.msg_controllen = sizeof(control.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -errno;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -43,8 +44,22 @@ int file_read_all(const char *path, size_t max_size, char **data_out, size_t *le
 int fd_write_all(int fd, const void *data, size_t len);
 /* Writes data to path via a temp file, fsync and rename (and fsync of the dir). */
 int file_write_atomic(const char *path, const void *data, size_t len, int mode);
-/* mkdir -p with the given mode for created components. */
+/* The same without the fsyncs: readers see the old or the new file, never a part. */
+int file_replace(const char *path, const void *data, size_t len, int mode);
+/* mkdir -p with the given mode for created components (the leaf is tried first). */
 int mkdir_p(const char *path, int mode);
+
+struct ucred;
+/*
+ * One recvmsg() on a unix socket, never blocking (EINTR retried): the
+ * message's size, or -errno (-EAGAIN when none is waiting). pass_fd (may
+ * be NULL) gets a descriptor sent with SCM_RIGHTS, close-on-exec, or -1;
+ * cred (may be NULL) the sender's SCM_CREDENTIALS, pid 0 when none came.
+ * A descriptor the caller did not ask for is closed.
+ */
+ssize_t fd_recv_msg(int fd, void *buf, size_t len, int *pass_fd, struct ucred *cred);
+/* One sendmsg() (EINTR retried, no SIGPIPE), with pass_fd attached when >= 0; 0 or -errno. */
+int fd_send_msg(int fd, const void *buf, size_t len, int pass_fd);
 /* rm -rf, refusing "/" and "". */
 int remove_tree(const char *path);
 

@@ -7,15 +7,16 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "core/resources.h"
+#include "core/task_spec.h"
 
 /*
- * Checks info for a launch on agent (its id). On success fills *res (must
- * be empty), *user (command.user or framework_user) and *id (both point
- * into info) and returns 0; else -EINVAL with msg saying why.
+ * Parses info (core/task_spec.h) and checks it for a launch on agent (its
+ * id) by a framework whose FrameworkInfo.user is framework_user. Returns
+ * 0 with *spec filled (spec->user is the user to authorize and send), or
+ * -EINVAL with msg saying why, naming the field. *spec needs
+ * task_spec_free() either way.
  */
 int task_info_check(const json_t *info, const char *agent, const char *framework_user,
-		    struct resources *res, const char **user, const char **id, char *msg,
-		    size_t msglen);
+		    struct task_spec *spec, char *msg, size_t msglen);
 
 #endif

@@ -175,18 +175,17 @@ void tasks_send_master_status(struct framework *fw, const char *task_id, const c
 
 /* ---- launch ---- */
 
-/* Checks a TaskInfo for this framework and agent; fills resources, user and id. */
+/* Checks a TaskInfo for this framework and agent into *spec (task_spec_free it). */
 static int validate_task(struct framework *fw, struct master_agent *a, const json_t *info,
-			 struct resources *res, const char **user, const char **id, char *msg,
-			 size_t msglen)
+			 struct task_spec *spec, char *msg, size_t msglen)
 {
 	struct master_task *dup;
-	int r = task_info_check(info, a->id, fw->user, res, user, id, msg, msglen);
+	int r = task_info_check(info, a->id, fw->user, spec, msg, msglen);
 	if (r < 0)
 		return r;
-	dup = map_get(&fw->tasks, *id);
+	dup = map_get(&fw->tasks, spec->id);
 	if (dup && !mesos_task_state_terminal(dup->state)) {
-		snprintf(msg, msglen, "Task has duplicate ID: %s", *id);
+		snprintf(msg, msglen, "Task has duplicate ID: %s", spec->id);
 		return -EINVAL;
 	}
 	return 0;
@@ -210,50 +209,51 @@ static json_t *normalized_task(const json_t *info, const struct resources *res)
 void tasks_launch(struct framework *fw, struct master_agent *a, const json_t *info,
 		  struct resources *pool)
 {
-	struct resources res = RESOURCES_EMPTY;
-	const char *user = NULL, *id = NULL;
+	struct task_spec spec;
 	char msg[2200], why[1024];
-	const char *task_id;
+	const char *task_id, *id;
 	struct master_task *t;
 	json_t *task_json;
 
-	if (validate_task(fw, a, info, &res, &user, &id, msg, sizeof(msg)) < 0) {
+	if (validate_task(fw, a, info, &spec, msg, sizeof(msg)) < 0) {
 		task_id = json_string_value(json_object_get(jget(info, "task_id"), "value"));
 		log_info("master: framework %s: task %s refused: %s", fw->id,
 			 task_id ? task_id : "?", msg);
 		tasks_send_master_status(fw, task_id ? task_id : "", a->id, TASK_ERROR,
 					 "REASON_TASK_INVALID", msg);
-		res_free(&res);
+		task_spec_free(&spec);
 		return;
 	}
-	if (!res_contains(pool, &res)) {
+	id = spec.id;
+	if (!res_contains(pool, &spec.resources)) {
 		char want[1024], have[1024];
-		res_to_text(&res, want, sizeof(want));
+		res_to_text(&spec.resources, want, sizeof(want));
 		res_to_text(pool, have, sizeof(have));
 		snprintf(msg, sizeof(msg), "Task uses more resources (%s) than available (%s)", want,
 			 have);
 		log_info("master: framework %s: task %s refused: %s", fw->id, id, msg);
 		tasks_send_master_status(fw, id, a->id, TASK_ERROR, "REASON_TASK_INVALID", msg);
-		res_free(&res);
+		task_spec_free(&spec);
 		return;
 	}
-	if (!master_authorize_task(fw->master, fw, user, why, sizeof(why))) {
+	if (!master_authorize_task(fw->master, fw, spec.user, why, sizeof(why))) {
 		log_info("master: framework %s: task %s refused: %s", fw->id, id, why);
 		tasks_send_master_status(fw, id, a->id, TASK_ERROR, "REASON_TASK_UNAUTHORIZED", why);
-		res_free(&res);
+		task_spec_free(&spec);
 		return;
 	}
-	res_subtract(pool, &res);
+	res_subtract(pool, &spec.resources);
 	t = map_get(&fw->tasks, id);
 	if (t) /* a terminal task with the same id: its record goes */
 		task_complete(t);
-	t = task_new(fw, a, id, info, &res, user);
-	task_json = normalized_task(info, &res);
-	master_agent_send(a, json_pack("{s:s, s:{s:O, s:o}}", "type", "LAUNCH", "launch",
-				"framework_info", fw->info, "task", task_json));
-	log_info("master: launching task %s of framework %s on agent %s as user %s", id, fw->id,
-		 a->id, user);
-	res_free(&res);
+	t = task_new(fw, a, id, info, &spec.resources, spec.user);
+	task_json = normalized_task(info, &spec.resources);
+	/* "user": the one the master resolved and authorized; the agent runs the task as it. */
+	master_agent_send(a, json_pack("{s:s, s:{s:O, s:o, s:s}}", "type", "LAUNCH", "launch",
+				"framework_info", fw->info, "task", task_json, "user", spec.user));
+	log_info("master: launching task %s of framework %s on agent %s as user %s", t->id, fw->id,
+		 a->id, t->user);
+	task_spec_free(&spec);
 }
 
 /* ---- updates from agents ---- */

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		log_set_level(LOG_LEVEL_ERROR);
 	}
 	if (data[0] & 1) {
-		if (launcher_parse_exit((const char *)data + 1, size - 1, &e) == 0) {
+		if (sup_parse_exit((const char *)data + 1, size - 1, &e) == 0) {
 			launcher_exit_outcome(&e, data[0] & 2, NULL, &o);
 			if (!o.state || strlen(o.message) >= sizeof(o.message))
 				__builtin_trap();

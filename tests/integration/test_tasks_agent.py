@@ -455,3 +455,63 @@ def test_a_dead_spawner_is_replaced(env):
     launch(env, "after", "echo still here")
     env.sched.wait_update("after", "TASK_FINISHED")
     assert read(os.path.join(sandbox_of(env, "after"), "stdout")) == "still here\n"
+
+
+def master_task(e, task_id):
+    from conftest import http
+    r = http("GET", f"http://127.0.0.1:{e.cluster.master_port}/state", auth=AUTH)
+    assert r.status == 200, r.text
+    for fw in r.json()["frameworks"]:
+        for t in fw["tasks"] + fw["completed_tasks"]:
+            if t["id"] == task_id:
+                return t
+    return None
+
+
+def test_empty_command_user_is_the_framework_user_on_master_and_agent(env):
+    # One rule (core/task_spec.h): "command":{"user":""} is "not set", so the
+    # task runs as FrameworkInfo.user; the master authorizes that user and
+    # sends it in LAUNCH, and the agent runs the task as it.
+    offer = env.sched.wait_offer()
+    t = task_info("emptyuser", offer, "id -un")
+    t["command"]["user"] = ""
+    st, text = env.sched.launch(offer, [t], refuse_seconds=0.1)
+    assert st == 202, text
+    env.sched.wait_update("emptyuser", "TASK_FINISHED")
+    assert read(os.path.join(sandbox_of(env, "emptyuser"), "stdout")).strip() == TASK_USER
+    assert master_task(env, "emptyuser")["user"] == TASK_USER
+    ex = executor_of(env, "emptyuser")
+    assert (ex["tasks"] + ex["completed_tasks"])[0]["user"] == TASK_USER
+
+
+def test_task_without_any_user_is_refused_by_the_master_saying_so(cluster):
+    cluster.master()
+    cluster.agent()
+    cluster.wait_agents(1)
+    s = Scheduler(cluster.master_port, auth=AUTH, user="", principal=SEED_PRINCIPAL)
+    assert s.subscribe() == 200
+    try:
+        offer = s.wait_offer()
+        t = task_info("nouser", offer, "true")
+        t["command"]["user"] = ""
+        st, text = s.launch(offer, [t], refuse_seconds=0.1)
+        assert st == 202, text
+        up = s.wait_update("nouser", "TASK_ERROR")
+        assert "no user" in up["message"]
+        assert up["source"] == "SOURCE_MASTER"
+        assert s.states("nouser") == ["TASK_ERROR"]
+    finally:
+        s.close()
+
+
+def test_container_volumes_are_refused_naming_the_field(env):
+    offer = env.sched.wait_offer()
+    t = task_info("vol", offer, "cat etc-host/hostname",
+                  container={"type": "MESOS", "volumes": [
+                      {"container_path": "etc-host", "host_path": "/etc", "mode": "RO"}]})
+    st, text = env.sched.launch(offer, [t], refuse_seconds=0.1)
+    assert st == 202, text
+    up = env.sched.wait_update("vol", "TASK_ERROR")
+    assert up["message"].startswith("container.volumes:"), up["message"]
+    assert up["reason"] == "REASON_TASK_INVALID"
+    assert env.sched.states("vol") == ["TASK_ERROR"]

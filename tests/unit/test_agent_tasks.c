@@ -194,7 +194,7 @@ static void check_outcome(const char *json, bool killed, enum mesos_task_state s
 	struct exit_report e;
 	struct task_outcome o;
 
-	assert_int_equal(launcher_parse_exit(json, strlen(json), &e), 0);
+	assert_int_equal(sup_parse_exit(json, strlen(json), &e), 0);
 	launcher_exit_outcome(&e, killed, NULL, &o);
 	assert_int_equal(o.state, state);
 	assert_int_equal(o.source, source);
@@ -257,7 +257,7 @@ static void test_exit_status_to_task_status(void **state)
 		       "\"disk\",\"message\":\"Disk usage (5MB) exceeds quota (1MB)\","
 		       "\"limit_mb\":1}}",
 		 sizeof(text));
-	assert_int_equal(launcher_parse_exit(text, strlen(text), &e), 0);
+	assert_int_equal(sup_parse_exit(text, strlen(text), &e), 0);
 	launcher_exit_outcome(&e, false, NULL, &o);
 	assert_string_equal(o.reason, "REASON_CONTAINER_LIMITATION_DISK");
 	assert_string_equal(o.limit_resource, "disk");
@@ -268,16 +268,16 @@ static void test_exit_status_to_task_status(void **state)
 	assert_null(o.limit_resource);
 
 	/* strict parser */
-	assert_int_equal(launcher_parse_exit("{\"status\":0,\"limitation\":{\"resource\":\"cpu\","
+	assert_int_equal(sup_parse_exit("{\"status\":0,\"limitation\":{\"resource\":\"cpu\","
 					     "\"message\":\"x\"}}",
 					     58, &e),
 			 -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"status\":0,\"limitation\":[]}", 28, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("[]", 2, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"pid\":1}", 9, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"status\":70000}", 16, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"status\":\"x\"}", 14, &e), -EINVAL);
-	assert_int_equal(launcher_parse_exit("{\"status\":0", 11, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"status\":0,\"limitation\":[]}", 28, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("[]", 2, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"pid\":1}", 9, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"status\":70000}", 16, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"status\":\"x\"}", 14, &e), -EINVAL);
+	assert_int_equal(sup_parse_exit("{\"status\":0", 11, &e), -EINVAL);
 }
 
 static const char *env_get(char **env, const char *name)
@@ -293,15 +293,23 @@ static void test_task_environment(void **state)
 {
 	const char *mesos[] = { "MESOS_SANDBOX=/sb", "http_proxy=mesos", NULL };
 	json_t *flag = json_pack("{s:s, s:s}", "LD_LIBRARY_PATH", "/opt", "http_proxy", "flag");
-	json_t *cmd = json_pack("{s:{s:[{s:s, s:s}, {s:s}]}}", "environment", "variables", "name",
-				"http_proxy", "value", "task", "name", "EMPTY");
-	json_t *secret = json_pack("{s:{s:[{s:s, s:s}]}}", "environment", "variables", "name", "S",
-				   "type", "SECRET");
+	json_t *cmd = json_pack("{s:s, s:{s:s}, s:[], s:{s:s, s:{s:[{s:s, s:s}, {s:s}]}}}", "name",
+				"t", "task_id", "value", "t", "resources", "command", "value",
+				"true", "environment", "variables", "name", "http_proxy", "value",
+				"task", "name", "EMPTY");
+	json_t *secret = json_pack("{s:s, s:{s:s}, s:[], s:{s:s, s:{s:[{s:s, s:s}]}}}", "name",
+				   "t", "task_id", "value", "t", "resources", "command", "value",
+				   "true", "environment", "variables", "name", "S", "type",
+				   "SECRET");
+	struct task_spec spec, secret_spec;
+	struct jerr jerr;
 	char err[256];
 	char **env;
 	(void)state;
 
-	env = launcher_build_env(flag, mesos, cmd, err, sizeof(err));
+	assert_int_equal(task_spec_parse(cmd, NULL, &spec, &jerr), 0);
+	assert_int_equal(task_spec_parse(secret, NULL, &secret_spec, &jerr), 0);
+	env = launcher_build_env(flag, mesos, &spec, err, sizeof(err));
 	assert_non_null(env);
 	assert_string_equal(env_get(env, "PATH"), LAUNCHER_DEFAULT_PATH);
 	assert_string_equal(env_get(env, "LD_LIBRARY_PATH"), "/opt");
@@ -317,8 +325,10 @@ static void test_task_environment(void **state)
 	assert_null(env[1]);
 	launcher_strv_free(env);
 
-	assert_null(launcher_build_env(NULL, NULL, secret, err, sizeof(err)));
+	assert_null(launcher_build_env(NULL, NULL, &secret_spec, err, sizeof(err)));
 	assert_non_null(strstr(err, "'S'"));
+	task_spec_free(&spec);
+	task_spec_free(&secret_spec);
 	json_decref(flag);
 	json_decref(cmd);
 	json_decref(secret);
@@ -352,9 +362,16 @@ static int check(struct fixture *f, const char *task_json, const char *user,
 	struct atask *t = new_task(f, "chk");
 	int r;
 
-	t->task_info = json_loads(task_json, 0, NULL);
-	free(t->user);
-	t->user = xstrdup(user);
+	json_t *ti = json_loads(task_json, 0, NULL), *base;
+
+	/* the fields every TaskInfo has, unless the test sets them */
+	base = json_pack("{s:s, s:{s:s}, s:[]}", "name", "chk", "task_id", "value", "chk",
+			 "resources");
+	json_object_update_missing(ti, base);
+	json_decref(base);
+	t->framework_info = json_pack("{s:s}", "user", user);
+	atask_describe(t, ti, NULL);
+	json_decref(ti);
 	r = launcher_check(&f->a, t, o);
 	atask_free(t);
 	return r;
