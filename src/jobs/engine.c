@@ -138,15 +138,23 @@ static void entry_arm(struct job_entry *e)
 	event_add(e->timer, &tv);
 }
 
-/* The launch moved the occurrence forward: store the new schedule. */
-static void advance_schedule(struct jobsvc *s, struct job_entry *e)
+/*
+ * The launch moved the occurrence forward: store the new schedule. A run of
+ * occurrence due_ms (not a manual one) moves the schedule past that
+ * occurrence even when it was queued a few ms early (EARLY_SLACK_MS), so the
+ * timer is not armed for the same occurrence again.
+ */
+static void advance_schedule(struct jobsvc *s, struct job_entry *e, const struct queued_run *q)
 {
 	struct schedule next;
 	char text[SCHEDULE_FORMAT_MAX], err[SCHEDULE_ERR_MAX];
+	int64_t after = now_ms();
 
 	if (e->job->kind != JOB_SCHEDULED || !e->sched_ok)
 		return;
-	if (schedule_advance(&e->sched, now_ms(), &next, NULL, err, sizeof(err)) < 0 ||
+	if (!q->manual && q->due_ms == e->sched.start_ms && after <= q->due_ms)
+		after = q->due_ms + 1;
+	if (schedule_advance(&e->sched, after, &next, NULL, err, sizeof(err)) < 0 ||
 	    schedule_format(&next, text, sizeof(text)) < 0) {
 		log_warnx("jobs: job %s: schedule has no next occurrence (%s)", e->job->name, err);
 		next = e->sched;
@@ -264,7 +272,7 @@ static void launch_run(struct jobsvc *s, struct queued_run *q, const struct sche
 		 q->attempt, o->agent_id);
 	/* A scheduled (or manual) run moves the schedule; a retry does not. */
 	if (q->attempt == 0)
-		advance_schedule(s, e);
+		advance_schedule(s, e, q);
 }
 
 static void why_no_fit(struct jobsvc *s, struct job_entry *e, const struct resources *need)

@@ -397,6 +397,7 @@ def test_leftover_cgroups_of_an_earlier_run_are_swept(start, cgroot, cluster):
                             work_dir=e.work_dir, name="agent2")
     e.agent.wait_log("re-attached to task keeper")
     e.agent.wait_log(f"killed and removed cgroup {stray_id}")
+    e.agent.wait_log("re-registered with master")  # a KILL sent before would be lost
     assert sleeper.wait(5) == -signal.SIGKILL
     assert not os.path.exists(stray)
     assert os.path.isdir(os.path.join(cgroot.dir("memory"), keeper))  # re-adopted
@@ -696,6 +697,7 @@ def test_gpu_task_after_agent_restart_keeps_its_gpu(start, cluster, cgroot):
     e.agent = cluster.agent(*flags, port=e.agent.port, work_dir=e.work_dir, name="agent2",
                             env=gpu_env(dev_dir))
     e.agent.wait_log("re-attached to task held")
+    e.agent.wait_log("re-registered with master")  # a KILL sent before would be lost
     gpus = wait_until(lambda: e.state()["gpus"], what="agent2 /state")
     assert [(g["allocated"], g["owner"]) for g in gpus] == [(True, cid), (False, None)]
     e.sched.kill("held")
