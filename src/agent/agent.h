@@ -92,6 +92,7 @@ struct agent_flags {
 	char *sandbox_directory;
 	double gc_delay;
 	char *fetcher_cache_dir;
+	uint64_t fetcher_max_size;
 	uint64_t max_body;
 };
 

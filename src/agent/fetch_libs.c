@@ -37,6 +37,7 @@ static const struct binding bindings[] = {
 	ARCH_FN(archive_write_header), ARCH_FN(archive_write_data_block),
 	ARCH_FN(archive_write_finish_entry), ARCH_FN(archive_write_close),
 	ARCH_FN(archive_write_free), ARCH_FN(archive_entry_hardlink),
+	ARCH_FN(archive_entry_pathname),
 	ARCH_FN(archive_entry_filetype), ARCH_FN(archive_entry_perm),
 	ARCH_FN(archive_entry_set_pathname), ARCH_FN(archive_entry_set_filetype),
 	ARCH_FN(archive_entry_set_perm),

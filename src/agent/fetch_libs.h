@@ -52,6 +52,7 @@ struct fetch_libs {
 	int (*archive_write_close)(struct archive *);
 	int (*archive_write_free)(struct archive *);
 	const char *(*archive_entry_hardlink)(struct archive_entry *);
+	const char *(*archive_entry_pathname)(struct archive_entry *);
 	__LA_MODE_T (*archive_entry_filetype)(struct archive_entry *);
 	__LA_MODE_T (*archive_entry_perm)(struct archive_entry *);
 	void (*archive_entry_set_pathname)(struct archive_entry *, const char *);
@@ -94,6 +95,7 @@ const struct fetch_libs *fetch_libs(void);
 #define archive_write_close (fetch_libs()->archive_write_close)
 #define archive_write_free (fetch_libs()->archive_write_free)
 #define archive_entry_hardlink (fetch_libs()->archive_entry_hardlink)
+#define archive_entry_pathname (fetch_libs()->archive_entry_pathname)
 #define archive_entry_filetype (fetch_libs()->archive_entry_filetype)
 #define archive_entry_perm (fetch_libs()->archive_entry_perm)
 #define archive_entry_set_pathname (fetch_libs()->archive_entry_set_pathname)

@@ -16,7 +16,10 @@
  *  2. Every transfer is bounded: FETCH_MAX_BYTES per download,
  *     FETCH_MAX_EXTRACT_BYTES and FETCH_MAX_EXTRACT_ENTRIES per archive,
  *     FETCH_MAX_REDIRECTS redirects, a 30 s connect timeout and a stall
- *     timeout.
+ *     timeout; and all URIs of a task together by the caller's limit (its
+ *     disk): every byte written to the sandbox is counted against it, and
+ *     the write that would pass it is not made (a gzip bomb stops at the
+ *     limit, not at the end of the archive).
  *  3. libcurl speaks http, https and ftp only, redirects included (a
  *     redirect to file:// is refused). file:// URLs and bare absolute paths
  *     are copied with open/read in this process, which is what makes their
@@ -68,14 +71,32 @@ struct fetch_ctx {
 	char *err;
 	size_t errlen;
 	mode_t file_umask; /* applied to archive entries, as tar does for non-root */
+	uint64_t budget;   /* bytes all URIs may still write; UINT64_MAX = unbounded */
+	const char *limit_what;
+	char partial[PATH_MAX]; /* the entry whose data was cut short, relative to the sandbox */
 };
 
-/* A write target for downloads, bounded by max. */
+#define OVER_BUDGET "stopped: the task's URIs may not take more than"
+
+/* Takes n bytes from the task's budget; false (nothing taken) when they do not fit. */
+static bool budget_take(struct fetch_ctx *c, uint64_t n)
+{
+	if (c->budget == UINT64_MAX)
+		return true;
+	if (n > c->budget)
+		return false;
+	c->budget -= n;
+	return true;
+}
+
+/* A write target for downloads, bounded by max and by the task's budget. */
 struct sink {
 	int fd;
 	uint64_t written;
 	uint64_t max;
 	int error; /* -errno of the first failure */
+	bool over_budget;
+	struct fetch_ctx *c;
 };
 
 static int fail(struct fetch_ctx *c, int code, const char *fmt, ...)
@@ -301,6 +322,10 @@ static int fetch_local(struct fetch_item *it, int out_fd, struct fetch_ctx *c)
 	}
 	if (fstat(out_fd, &dst) == 0 && dst.st_dev == st.st_dev && dst.st_ino == st.st_ino)
 		goto out; /* already in place: the URI names the sandbox file itself */
+	if (c->budget != UINT64_MAX && (uint64_t)st.st_size > c->budget) {
+		rc = fail(c, -EFBIG, "fetch %s: " OVER_BUDGET " %s", it->shown, c->limit_what);
+		goto out;
+	}
 	if (ftruncate(out_fd, 0) < 0) {
 		rc = fail(c, -errno, "fetch %s: truncate %s: %s", it->shown, it->dest,
 			  strerror(errno));
@@ -312,6 +337,11 @@ static int fetch_local(struct fetch_item *it, int out_fd, struct fetch_ctx *c)
 			continue;
 		if (n < 0) {
 			rc = fail(c, -errno, "fetch %s: %s", it->shown, strerror(errno));
+			goto out;
+		}
+		if (!budget_take(c, (uint64_t)n)) {
+			rc = fail(c, -EFBIG, "fetch %s: " OVER_BUDGET " %s", it->shown,
+				  c->limit_what);
 			goto out;
 		}
 		if ((rc = fd_write_all(out_fd, buf, (size_t)n)) < 0) {
@@ -334,6 +364,11 @@ static size_t curl_sink(char *data, size_t size, size_t nmemb, void *arg)
 
 	if (s->written + n > s->max) {
 		s->error = -EFBIG;
+		return 0;
+	}
+	if (!budget_take(s->c, n)) {
+		s->error = -EFBIG;
+		s->over_budget = true;
 		return 0;
 	}
 	if ((rc = fd_write_all(s->fd, data, n)) < 0) {
@@ -372,7 +407,7 @@ static void curl_configure(CURL *h, const char *url, struct sink *s, char *errbu
 static int fetch_curl(struct fetch_item *it, int out_fd, struct fetch_ctx *c)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct sink s = { out_fd, 0, FETCH_MAX_BYTES, 0 };
+	struct sink s = { out_fd, 0, FETCH_MAX_BYTES, 0, false, c };
 	CURL *h = curl_easy_init();
 	CURLcode rc;
 	long status = 0;
@@ -392,6 +427,8 @@ static int fetch_curl(struct fetch_item *it, int out_fd, struct fetch_ctx *c)
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (rc == CURLE_HTTP_RETURNED_ERROR)
 		ret = fail(c, -EIO, "fetch %s: HTTP %ld", it->shown, status);
+	else if (s.over_budget)
+		ret = fail(c, -EFBIG, "fetch %s: " OVER_BUDGET " %s", it->shown, c->limit_what);
 	else if (rc == CURLE_FILESIZE_EXCEEDED || s.error == -EFBIG)
 		ret = fail(c, -EFBIG, "fetch %s: larger than the %llu-byte limit", it->shown,
 			   (unsigned long long)FETCH_MAX_BYTES);
@@ -447,6 +484,9 @@ static int copy_data(struct archive *in, struct archive *out, uint64_t *total, c
 		if (*total > FETCH_MAX_EXTRACT_BYTES)
 			return fail(c, -EFBIG, "extract %s: unpacks to more than %llu bytes", name,
 				    (unsigned long long)FETCH_MAX_EXTRACT_BYTES);
+		if (!budget_take(c, size))
+			return fail(c, -EFBIG, "extract %s: " OVER_BUDGET " %s", name,
+				    c->limit_what);
 		if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_WARN)
 			return fail(c, -EIO, "extract %s: %s", name, archive_error_string(out));
 	}
@@ -481,8 +521,10 @@ static int copy_entries(struct archive *in, struct archive *out, const char *nam
 		archive_entry_set_perm(e, archive_entry_perm(e) & 0777 & ~c->file_umask);
 		if (archive_write_header(out, e) < ARCHIVE_WARN)
 			return fail(c, -EPERM, "extract %s: %s", name, archive_error_string(out));
-		if ((r = copy_data(in, out, &total, name, c)) < 0)
+		if ((r = copy_data(in, out, &total, name, c)) < 0) {
+			str_copy(c->partial, archive_entry_pathname(e), sizeof(c->partial));
 			return r;
+		}
 		if (archive_write_finish_entry(out) < ARCHIVE_WARN)
 			return fail(c, -EIO, "extract %s: %s", name, archive_error_string(out));
 	}
@@ -537,6 +579,13 @@ out:
 	}
 	archive_read_free(in);
 	archive_write_free(out);
+	/*
+	 * libarchive sizes a file to its header when the entry is closed: a
+	 * cut-short entry would stay as a sparse file of the full size.
+	 */
+	if (c->partial[0])
+		unlinkat(c->sandbox_fd, c->partial, 0);
+	c->partial[0] = '\0';
 	return rc;
 }
 
@@ -580,15 +629,20 @@ out:
 	return rc;
 }
 
-int fetcher_fetch(const json_t *uris, const char *sandbox, char *err, size_t errlen)
+int fetcher_fetch(const json_t *uris, const char *sandbox, const struct fetch_limit *limit,
+		  char *err, size_t errlen)
 {
-	struct fetch_ctx c = { -1, err, errlen, umask(022) };
+	struct fetch_ctx c = { -1, err, errlen, umask(022), UINT64_MAX, "", "" };
 	struct fetch_item *it = xmalloc(sizeof(*it));
 	const json_t *entry;
 	size_t i;
 	int rc = 0;
 
 	umask(c.file_umask); /* umask() can only be read by setting it */
+	if (limit && limit->bytes) {
+		c.budget = limit->bytes;
+		c.limit_what = limit->what ? limit->what : "the task's fetch limit";
+	}
 	err[0] = '\0';
 	if (!uris || json_is_null(uris))
 		goto out;

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Bounds; each may be overridden at build time (-DFETCH_MAX_BYTES=...). */
 #ifndef FETCH_MAX_BYTES
@@ -28,6 +29,17 @@
 #define FETCH_STALL_SECS 300 /* abort a transfer that moved no byte for this long */
 
 /*
+ * What all URIs of one task may write into its sandbox together (downloads
+ * and what their archives unpack to): the task's disk resource, at most
+ * the agent's --fetcher_max_size. what names it for the message, e.g.
+ * "its disk resource (10 MB)".
+ */
+struct fetch_limit {
+	uint64_t bytes; /* 0 = only the built-in bounds above */
+	const char *what;
+};
+
+/*
  * Fetches every entry of uris (a Mesos CommandInfo.uris JSON array; NULL or
  * JSON null = nothing to do) into sandbox, in order, stopping at the first
  * failure.
@@ -43,6 +55,11 @@
  *    without .gz>; the fetched file itself stays;
  *  - cache is accepted and ignored (no fetcher cache yet).
  *
+ * limit (NULL = none) bounds the bytes written by all entries together;
+ * going over it stops the download or the extraction at the limit:
+ *   "extract a.tgz: stopped: the task's URIs may not take more than its
+ *    disk resource (10 MB)"
+ *
  * Returns 0, or -errno with err filled with a sentence naming the URI:
  *   "fetch http://x/a.tgz: HTTP 404"
  *   "fetch file:///nope: No such file or directory"
@@ -50,6 +67,7 @@
  *   "uris[0].output_file: must be a relative path inside the sandbox"
  * Credentials in a URI (user:pass@) are masked in messages.
  */
-int fetcher_fetch(const json_t *uris, const char *sandbox, char *err, size_t errlen);
+int fetcher_fetch(const json_t *uris, const char *sandbox, const struct fetch_limit *limit,
+		  char *err, size_t errlen);
 
 #endif

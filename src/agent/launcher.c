@@ -263,10 +263,31 @@ static char **build_argv(const struct task_spec *spec, const char **exec_file, b
 	return argv;
 }
 
+/*
+ * What the task's URIs may write into its sandbox in all: its disk resource,
+ * at most --fetcher_max_size (which alone bounds a task without disk).
+ */
+static void fetch_limit_of(const struct agent *a, const struct atask *t, uint64_t *bytes,
+			   char *what, size_t whatlen)
+{
+	double disk_mb = json_number_value(json_object_get(t->resources_summary, "disk"));
+	uint64_t flag = a->flags.fetcher_max_size;
+
+	if (disk_mb > 0 && disk_mb * 1048576.0 < (double)flag) {
+		*bytes = (uint64_t)(disk_mb * 1048576.0);
+		snprintf(what, whatlen, "its disk resource (%g MB)", disk_mb);
+	} else {
+		*bytes = flag;
+		snprintf(what, whatlen, "the agent's --fetcher_max_size (%llu bytes)",
+			 (unsigned long long)flag);
+	}
+}
+
 json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, size_t errlen)
 {
 	char **vars = mesos_vars(a, t);
 	struct launch_spec l;
+	char what[128] = "";
 	json_t *spec;
 
 	memset(&l, 0, sizeof(l));
@@ -279,6 +300,9 @@ json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, si
 	l.user = a->flags.switch_user ? t->user : NULL;
 	l.hostname = a->hostname;
 	l.uris = t->spec.command.uris_json;
+	if (json_array_size(l.uris) > 0)
+		fetch_limit_of(a, t, &l.fetch_limit_bytes, what, sizeof(what));
+	l.fetch_limit_what = what;
 	l.notify_name = a->notify_name + 1;
 	l.notify_len = a->notify_name_len - 1;
 	spec = sup_launch_json(&l);

@@ -105,6 +105,9 @@ const struct flag_def agent_flag_defs[] = {
 	  "Time after which finished sandboxes are removed" },
 	{ "fetcher_cache_dir", NULL, FLAG_PATH, F(fetcher_cache_dir), NULL,
 	  "Accepted for compatibility" },
+	{ "fetcher_max_size", NULL, FLAG_BYTES, F(fetcher_max_size), "16GB",
+	  "Most a task's URIs may write into its sandbox in all (downloads and what their "
+	  "archives unpack to); a task with a disk resource gets the smaller of the two" },
 	{ "max_body", NULL, FLAG_BYTES, F(max_body), "16MB", "Largest accepted request body" },
 };
 const size_t agent_flag_count = ARRAY_LEN(agent_flag_defs);

@@ -172,6 +172,7 @@ static void __attribute__((noreturn)) task_main(const struct launch_spec *s, con
 						const struct ctr *ctr, int errfd, pid_t supervisor,
 						bool fetch)
 {
+	struct fetch_limit limit = { s->fetch_limit_bytes, s->fetch_limit_what };
 	char fetch_err[400];
 	int stage, r;
 
@@ -193,7 +194,7 @@ static void __attribute__((noreturn)) task_main(const struct launch_spec *s, con
 	open_output(errfd, "stdout", STDOUT_FILENO);
 	open_output(errfd, "stderr", STDERR_FILENO);
 	/* "." (the cwd): the sandbox's parents need not be searchable by the task's user. */
-	if (fetch && fetcher_fetch(s->uris, ".", fetch_err, sizeof(fetch_err)) < 0)
+	if (fetch && fetcher_fetch(s->uris, ".", &limit, fetch_err, sizeof(fetch_err)) < 0)
 		task_fail(errfd, STAGE_FETCH, 0, fetch_err);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor)
 		task_fail(errfd, STAGE_ORPHANED, 0, NULL);

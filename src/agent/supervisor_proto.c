@@ -78,6 +78,12 @@ json_t *sup_launch_json(const struct launch_spec *l)
 		      (size_t)l->notify_len);
 	if (l->uris && json_array_size(l->uris) > 0)
 		json_object_set(o, "uris", (json_t *)l->uris);
+	if (l->fetch_limit_bytes) {
+		json_object_set_new(o, "fetch_limit_bytes",
+				    json_integer((json_int_t)l->fetch_limit_bytes));
+		json_object_set_new(o, "fetch_limit_what",
+				    json_string(l->fetch_limit_what ? l->fetch_limit_what : ""));
+	}
 	if (l->container)
 		json_object_set(o, "container", (json_t *)l->container);
 	return o;
@@ -106,6 +112,7 @@ static char **strv_of(const json_t *arr)
 const char *sup_launch_parse(const json_t *info, struct launch_spec *l)
 {
 	json_t *launch = NULL, *argv = NULL, *env = NULL, *uris = NULL, *container = NULL;
+	int64_t fetch_limit = 0;
 	struct jerr err;
 
 	memset(l, 0, sizeof(*l));
@@ -119,10 +126,16 @@ const char *sup_launch_parse(const json_t *info, struct launch_spec *l)
 	    jget_array(launch, "argv", "launch", true, 1u << 20, &argv, &err) ||
 	    jget_array(launch, "env", "launch", true, 1u << 20, &env, &err) ||
 	    jget_array(launch, "uris", "launch", false, 1u << 20, &uris, &err) < 0 ||
+	    jget_int64(launch, "fetch_limit_bytes", "launch", false, &fetch_limit, &err) < 0 ||
+	    jget_str(launch, "fetch_limit_what", "launch", false, 255, &l->fetch_limit_what,
+		     &err) < 0 ||
 	    jget_str(launch, "notify", "launch", false, 107, &l->notify_name, &err) < 0 ||
 	    jget_obj(launch, "container", "launch", false, &container, &err) < 0)
 		return "the task's checkpoint has no usable launch description";
+	if (fetch_limit < 0)
+		return "the task's checkpoint has a negative launch.fetch_limit_bytes";
 	l->uris = uris;
+	l->fetch_limit_bytes = (uint64_t)fetch_limit;
 	l->container = container;
 	l->notify_len = l->notify_name ? (unsigned)strlen(l->notify_name) : 0;
 	l->argv = strv_of(argv);

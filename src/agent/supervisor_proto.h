@@ -11,6 +11,7 @@
  *        "container_id", "agent_id", "kill_grace",
  *        "launch"?: {"user"?, "hostname", "exec_file", "path_search",
  *                    "argv": [...], "env": ["K=V", ...], "uris"?: [...],
+ *                    "fetch_limit_bytes"?, "fetch_limit_what"?,
  *                    "notify", "container"?: {...}}}
  *     "launch" is what the supervisor runs (struct launch_spec); a launch
  *     the agent refused has none. "container" is containerizer.h's object.
@@ -76,6 +77,8 @@ struct launch_spec {
 	bool path_search;      /* execvp(exec_file) rather than execv */
 	char **argv, **envp;   /* NULL-terminated (the strings point into the JSON) */
 	const json_t *uris;    /* CommandInfo.uris, or NULL */
+	uint64_t fetch_limit_bytes; /* what the URIs may write in all (its disk); 0 = no limit */
+	const char *fetch_limit_what; /* that limit in words, for the failure message */
 	const char *notify_name; /* the agent's abstract socket name, without the leading NUL */
 	unsigned notify_len;
 	const json_t *container;    /* the "container" object (containerizer.h), or NULL */

@@ -58,3 +58,66 @@ def test_a_task_cannot_list_or_read_another_users_sandbox(env):
     assert "SECRET-of-nobody" in r.json()["data"]
     env.sched.kill("holder")
     env.sched.wait_update("holder", "TASK_KILLED")
+
+
+def make_gzip_bomb(path, size):
+    """A .tar.gz of one file of `size` zero bytes (a few hundred KB)."""
+    import io
+    import tarfile
+    with tarfile.open(path, "w:gz", compresslevel=9) as tar:
+        info = tarfile.TarInfo("zeros")
+        info.size = size
+
+        class Zeros(io.RawIOBase):
+            def __init__(self):
+                self.left = size
+
+            def readable(self):
+                return True
+
+            def readinto(self, b):
+                n = min(len(b), self.left)
+                b[:n] = bytes(n)
+                self.left -= n
+                return n
+        tar.addfile(info, io.BufferedReader(Zeros(), 1 << 20))
+
+
+def sandbox_bytes(sandbox):
+    total = 0
+    for root, _, files in os.walk(sandbox):
+        for name in files:
+            total += os.lstat(os.path.join(root, name)).st_size
+    return total
+
+
+def test_archive_that_unpacks_past_the_tasks_disk_fails_the_task(env):
+    bomb = env.cluster.path("bomb.tar.gz")
+    make_gzip_bomb(bomb, 300 << 20)
+    assert os.path.getsize(bomb) < 1 << 20
+    os.chmod(env.cluster.tmp, 0o755)
+    os.chmod(bomb, 0o644)
+    launch(env, "bomb", "ls -l", uris=[{"value": bomb, "extract": True}],
+           resources="cpus:0.1;mem:32;disk:10")
+    st = env.sched.wait_update("bomb", "TASK_FAILED")
+    assert st["message"] == ("Failed to fetch URIs: extract bomb.tar.gz: stopped: the task's "
+                             "URIs may not take more than its disk resource (10 MB)"), st
+    assert "TASK_RUNNING" not in env.sched.states("bomb")
+    assert sandbox_bytes(sandbox_of(env, "bomb")) <= 10 << 20
+
+
+def test_download_past_the_tasks_disk_fails_the_task(env):
+    big = env.cluster.path("big.bin")
+    with open(big, "wb") as f:
+        f.truncate(12 << 20)
+    os.chmod(env.cluster.tmp, 0o755)
+    os.chmod(big, 0o644)
+    launch(env, "big", "true", uris=[{"value": f"file://{big}", "extract": False}],
+           resources="cpus:0.1;mem:32;disk:10")
+    st = env.sched.wait_update("big", "TASK_FAILED")
+    assert st["message"] == (f"Failed to fetch URIs: fetch file://{big}: stopped: the task's "
+                             "URIs may not take more than its disk resource (10 MB)"), st
+    # the same file fits a task with more disk
+    launch(env, "fits", "test -s big.bin", uris=[{"value": f"file://{big}", "extract": False}],
+           resources="cpus:0.1;mem:32;disk:20")
+    env.sched.wait_update("fits", "TASK_FINISHED")

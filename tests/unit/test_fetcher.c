@@ -1,8 +1,9 @@
 /*
  * Unit tests for agent/fetcher: local and HTTP fetches, output_file and its
  * refusals, the executable bit, archive extraction (tar.gz, zip, gz, xz)
- * and the archive attacks libarchive's secure flags must stop, and the
- * error texts a person reads.
+ * and the archive attacks libarchive's secure flags must stop, the task's
+ * byte limit over all its URIs (gzip bombs, big downloads), and the error
+ * texts a person reads.
  *
  * Archives are built here with libarchive's writer; HTTP is a real evhttp
  * server on a loopback port, run in a forked child for the test's length.
@@ -44,6 +45,7 @@ struct fx {
 	char err[1024];
 	pid_t httpd;
 	int port;
+	struct fetch_limit limit; /* bytes 0 = none */
 };
 
 /* ---- helpers ---- */
@@ -118,7 +120,7 @@ static int fetch(struct fx *f, const char *fmt, ...)
 	uris = json_loads(text, JSON_DECODE_ANY, &je);
 	if (!uris)
 		fail_msg("bad test JSON %s: %s", text, je.text);
-	rc = fetcher_fetch(uris, f->sandbox, f->err, sizeof(f->err));
+	rc = fetcher_fetch(uris, f->sandbox, &f->limit, f->err, sizeof(f->err));
 	json_decref(uris);
 	return rc;
 }
@@ -652,6 +654,111 @@ static void test_http_archive_and_refused_connection(void **state)
 	assert_non_null(strstr(f->err, "onnect")); /* curl's "Failed to connect ..." */
 }
 
+/* A compressed archive of one file of size zero bytes (a few KB on disk). */
+static void make_bomb(const char *path, int format, uint64_t size)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	static const char zeros[65536];
+
+	if (format == ARCHIVE_FORMAT_RAW)
+		assert_int_equal(archive_write_set_format_raw(a), ARCHIVE_OK);
+	else
+		assert_int_equal(archive_write_set_format(a, format), ARCHIVE_OK);
+	assert_int_equal(archive_write_add_filter(a, ARCHIVE_FILTER_GZIP), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "zeros");
+	archive_entry_set_mode(e, S_IFREG | 0644);
+	archive_entry_set_size(e, (la_int64_t)size);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	for (uint64_t left = size; left > 0;) {
+		size_t n = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
+		assert_int_equal(archive_write_data(a, zeros, n), (la_ssize_t)n);
+		left -= n;
+	}
+	archive_entry_free(e);
+	archive_write_close(a);
+	archive_write_free(a);
+}
+
+static off_t size_of(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	path_of(p, dir, name);
+	return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+#define MiB (1024 * 1024)
+#define OVER "stopped: the task's URIs may not take more than its disk resource (1 MB)"
+
+static void test_gzip_bomb_stops_at_the_limit(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], want[PATH_MAX + 200];
+
+	f->limit = (struct fetch_limit){ MiB, "its disk resource (1 MB)" };
+	path_of(p, f->src, "bomb.tar.gz");
+	make_bomb(p, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, 64 * MiB);
+	assert_true(size_of(f->src, "bomb.tar.gz") < 200 * 1024);
+	assert_int_equal(fetch(f, "[{\"value\": \"file://%s\"}]", p), -EFBIG);
+	assert_string_equal(f->err, "extract bomb.tar.gz: " OVER);
+	/* what was written stays within the limit, archive included */
+	assert_true(size_of(f->sandbox, "bomb.tar.gz") + size_of(f->sandbox, "zeros") <= MiB);
+
+	/* a single-file .gz the same */
+	path_of(p, f->src, "zeros.gz");
+	make_bomb(p, ARCHIVE_FORMAT_RAW, 64 * MiB);
+	remove_tree(f->sandbox);
+	assert_int_equal(mkdir(f->sandbox, 0755), 0);
+	assert_int_equal(fetch(f, "[{\"value\": \"file://%s\"}]", p), -EFBIG);
+	snprintf(want, sizeof(want), "extract zeros.gz: %s", OVER);
+	assert_string_equal(f->err, want);
+	assert_true(size_of(f->sandbox, "zeros") <= MiB);
+
+	/* under the limit it unpacks */
+	f->limit.bytes = 80 * MiB;
+	assert_int_equal(fetch(f, "[{\"value\": \"file://%s\"}]", p), 0);
+	assert_int_equal(size_of(f->sandbox, "zeros"), 64 * MiB);
+}
+
+static void test_downloads_count_against_the_limit(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], want[PATH_MAX + 300];
+	char *big = xmalloc(600 * 1024 + 1);
+
+	memset(big, 'x', 600 * 1024);
+	big[600 * 1024] = '\0';
+	put(f->src, "a.bin", big, 0644);
+	put(f->src, "b.bin", big, 0644);
+	free(big);
+	f->limit = (struct fetch_limit){ MiB, "its disk resource (1 MB)" };
+	/* one fits, the second passes the limit: refused before a byte is copied */
+	path_of(p, f->src, "a.bin");
+	assert_int_equal(fetch(f, "[{\"value\": \"%s\"}, {\"value\": \"%s/b.bin\"}]", p, f->src),
+			 -EFBIG);
+	snprintf(want, sizeof(want), "fetch %s/b.bin: %s", f->src, OVER);
+	assert_string_equal(f->err, want);
+	assert_int_equal(size_of(f->sandbox, "a.bin"), 600 * 1024);
+	assert_false(exists(f->sandbox, "b.bin")); /* no partial file */
+
+	/* over HTTP the transfer stops at the limit */
+	remove_tree(f->sandbox);
+	assert_int_equal(mkdir(f->sandbox, 0755), 0);
+	httpd_start(f);
+	f->limit.bytes = 512 * 1024;
+	assert_int_equal(fetch(f, "[{\"value\": \"http://127.0.0.1:%d/src/a.bin\"}]", f->port),
+			 -EFBIG);
+	snprintf(want, sizeof(want), "fetch http://127.0.0.1:%d/src/a.bin: %s", f->port, OVER);
+	assert_string_equal(f->err, want);
+	assert_false(exists(f->sandbox, "a.bin"));
+	f->limit.bytes = MiB;
+	assert_int_equal(fetch(f, "[{\"value\": \"http://127.0.0.1:%d/src/a.bin\"}]", f->port),
+			 0);
+	assert_int_equal(size_of(f->sandbox, "a.bin"), 600 * 1024);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +782,8 @@ int main(void)
 		T(test_corrupt_archive),
 		T(test_http),
 		T(test_http_archive_and_refused_connection),
+		T(test_gzip_bomb_stops_at_the_limit),
+		T(test_downloads_count_against_the_limit),
 #undef T
 	};
 	signal(SIGPIPE, SIG_IGN);
