@@ -13,7 +13,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"agora %s — a cluster manager that speaks Mesos, Chronos and Marathon\n"
+		"agora %s — a cluster manager that speaks the Mesos and Chronos APIs\n"
 		"\n"
 		"Usage: agora <command> [--flag=value ...]\n"
 		"\n"

@@ -312,6 +312,8 @@ void http_server_free(struct http_server *s)
 
 struct evhttp *http_server_evhttp(struct http_server *s) { return s->evhttp; }
 
+void *http_handler_arg(struct http_req *r) { return r->server->handler_arg; }
+
 const char *http_query(struct http_req *r, const char *name)
 {
 	return evhttp_find_header(&r->query, name);

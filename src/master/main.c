@@ -102,7 +102,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /* Checks flag values beyond their syntax; err names the flag. */
-static int validate_flags(struct master *m, char *err, size_t errlen)
+static int validate_flags(struct master *m, const struct flags_result *fr, char *err,
+			  size_t errlen)
 {
 	struct master_flags *f = &m->flags;
 	bool need_creds;
@@ -145,14 +146,39 @@ static int validate_flags(struct master *m, char *err, size_t errlen)
 		if (cred_load_list(f->credentials, &m->credentials, err, errlen) < 0)
 			return -EINVAL;
 		m->have_credentials = true;
-	} else if (need_creds) {
-		return snprintf(err, errlen,
-				"authentication is on by default but no --credentials file was "
-				"given; pass --credentials=FILE, or turn authentication off "
-				"explicitly with --no-authenticate_agents "
-				"--no-authenticate_frameworks --no-authenticate_http_readonly "
-				"--no-authenticate_http_readwrite"),
-		       -EINVAL;
+	}
+	{
+		char off[256] = "";
+		const struct { bool on; const char *what; } parts[] = {
+			{ f->authenticate_agents, "agent" },
+			{ f->authenticate_frameworks || f->authenticate_http_frameworks,
+			  "framework" },
+			{ f->authenticate_http_readonly, "read-only HTTP" },
+			{ f->authenticate_http_readwrite, "read-write HTTP" },
+		};
+		struct daemon_auth rule = {
+			.need_creds = need_creds,
+			.have_creds = m->have_credentials,
+			.creds_flag = "--credentials=FILE",
+			.off_flags = "--no-authenticate_agents --no-authenticate_frameworks "
+				     "--no-authenticate_http_readonly "
+				     "--no-authenticate_http_readwrite",
+			.ip_flag = "--ip",
+			.ip_given = fr->set[flags_find(master_flag_defs, master_flag_count, "ip")],
+		};
+		for (size_t i = 0; i < ARRAY_LEN(parts); i++)
+			if (!parts[i].on) {
+				if (off[0])
+					str_append(off, ", ", sizeof(off));
+				str_append(off, parts[i].what, sizeof(off));
+			}
+		if (off[0]) {
+			str_append(off, " authentication", sizeof(off));
+			rule.off_what = off;
+		}
+		if (daemon_auth_rule(&rule, &f->ip, m->auth_warning, sizeof(m->auth_warning), err,
+				     errlen) < 0)
+			return -EINVAL;
 	}
 	if (master_load_acls(m, err, errlen) < 0)
 		return -EINVAL;
@@ -238,7 +264,7 @@ int master_main(int argc, char **argv)
 	if (rc != DAEMON_CONTINUE)
 		goto out;
 	rc = 1;
-	if (validate_flags(&m, err, sizeof(err)) < 0) {
+	if (validate_flags(&m, &fr, err, sizeof(err)) < 0) {
 		fprintf(stderr, "agora master: %s\n", err);
 		goto out;
 	}
@@ -248,6 +274,7 @@ int master_main(int argc, char **argv)
 		goto out;
 	}
 	daemon_logging("master", m.flags.logging_level, m.flags.log_dir);
+	daemon_auth_warn("master", m.auth_warning);
 	signal(SIGPIPE, SIG_IGN);
 	resolve_identity(&m);
 	if (uuid_random(NULL, m.id) < 0 || random_bytes(m.nonce_key, sizeof(m.nonce_key)) < 0)

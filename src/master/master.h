@@ -224,6 +224,8 @@ struct master {
 	double start_time; /* wall clock */
 	struct credentials credentials;
 	bool have_credentials;
+	char auth_warning[512]; /* "" unless some authentication is off */
+	uint64_t tasks_error;	/* launches refused with TASK_ERROR, since start */
 
 	struct map agents;	     /* id -> struct master_agent */
 	struct map agent_sessions;   /* session token -> struct master_agent */

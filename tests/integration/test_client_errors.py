@@ -135,7 +135,7 @@ def test_daemons_keep_retrying(cluster, targets, kind):
     jobs = cluster.spawn("jobs", [
         "jobs", f"--master={targets[kind]}", "--http_address=127.0.0.1",
         f"--http_port={free_port()}", f"--work_dir={cluster.path('jobs')}",
-        "--mesos_authentication_principal=" + SEED_PRINCIPAL,
+        "--no-authenticate_http", "--mesos_authentication_principal=" + SEED_PRINCIPAL,
         "--mesos_authentication_secret_file=" + os.path.join(SEED, "credential-secret-only")])
     agent = cluster.spawn("agent", [
         "agent", f"--master={targets[kind]}", "--ip=127.0.0.1", f"--port={free_port()}",
