@@ -20,7 +20,10 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 OPT      ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
-CFLAGS   += -std=c17 -D_GNU_SOURCE -Isrc $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) -MMD -MP
+# DEFS=-DAGORA_ASSERT turns the invariant checks on (src/core/invariant.h);
+# make asan and the fuzz tree always build with it.
+DEFS     ?=
+CFLAGS   += -std=c17 -D_GNU_SOURCE -Isrc $(WARN) $(OPT) $(SAN) $(DEFS) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(SAN)
 LDLIBS   += $(PKG_LIBS) -ldl -lm
 
@@ -77,7 +80,7 @@ tests-bin: $(BIN) $(UNIT_BIN) $(HELPER_BIN) $(if $(wildcard tests/fake-nvml/nvml
 
 # Fuzz targets: clang + libFuzzer, every library source built with the fuzzer
 # instrumentation into its own tree so the normal build stays gcc.
-FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -Isrc -g -O1 $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -DAGORA_ASSERT -Isrc -g -O1 $(PKG_CFLAGS) \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_OBJ := $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 $(FUZZ_BUILD)/obj/%.o: src/%.c
@@ -100,7 +103,7 @@ check: deps
 	@scripts/run-tests.sh $(BUILD) $(BIN)
 
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" DEFS=-DAGORA_ASSERT \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  tests-bin
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

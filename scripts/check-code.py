@@ -37,6 +37,7 @@ core/flags.c                            flags
 core/http.c                             http
 core/ids.c                              id uuid base64 hex random
 core/json.c                             json jget jpath jerr
+core/invariant.c                        invariant
 core/log.c                              log fatal fatalx
 core/map.c                              map
 core/mesos.c                            mesos

@@ -30,6 +30,9 @@
  *     no file system work on the loop but the first status update.
  *  6. A task record is freed only from the ACKNOWLEDGE path or at shutdown,
  *     never inside one of its own event callbacks.
+ * 1, 2, 3 and 6 are checked where they change (AG_ASSERT, core/invariant.h):
+ * atask_set_state() and atask_complete(); 4 and 5 are about how the code
+ * is written and have no run-time check.
  */
 #include <errno.h>
 #include <limits.h>
@@ -51,6 +54,7 @@
 #include "agent/supervisor_proto.h"
 #include "agent/tasks.h"
 #include "core/ids.h"
+#include "core/invariant.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/resources.h"
@@ -73,6 +77,8 @@ static bool transition_ok(enum mesos_task_state from, enum mesos_task_state to)
 
 int atask_set_state(struct atask *t, const struct task_outcome *o)
 {
+	size_t queued = t->queued;
+
 	if (!transition_ok(t->state, o->state)) {
 		log_warnx("agent: task %s of framework %s: refusing the transition %s -> %s",
 			  t->task_id, t->framework_id, mesos_task_state_name(t->state),
@@ -85,7 +91,10 @@ int atask_set_state(struct atask *t, const struct task_outcome *o)
 	if (mesos_task_state_terminal(o->state))
 		log_info("agent: task %s of framework %s is %s%s%s", t->task_id, t->framework_id,
 			 mesos_task_state_name(o->state), o->message[0] ? ": " : "", o->message);
+	/* invariant 3: a terminal update describes a finished process */
+	AG_ASSERT(!mesos_task_state_terminal(o->state) || (!t->sup_alive && !t->spawning));
 	status_enqueue(t, o);
+	AG_ASSERT(t->queued == queued + 1); /* invariant 2: one update per change */
 	return 0;
 }
 
@@ -693,6 +702,10 @@ void atask_complete(struct atask *t)
 {
 	struct agent *a = t->agent;
 	struct agent_framework *fw = framework_get(a, t->framework_id, NULL);
+
+	/* invariants 1 and 6: the checkpoint and the record go only once the
+	 * terminal update was acknowledged (none left queued) */
+	AG_ASSERT(mesos_task_state_terminal(t->state) && !t->head && !t->queued);
 
 	spawner_remove(a, t->run_meta);
 	json_array_append_new(fw->completed_executors, executor_json(t));

@@ -88,6 +88,17 @@ int engine_parse_schedule(struct jobsvc *s, const struct job *job, struct schedu
 			 job->schedule);
 		return -EINVAL;
 	}
+	/* agora: a zero or tiny period would relaunch the job back to back (Chronos has no floor) */
+	if (schedule_period_min_ms(&out->period) < s->flags.min_schedule_period) {
+		char period[64];
+		if (schedule_period_format(&out->period, period, sizeof(period)) < 0)
+			str_copy(period, "?", sizeof(period));
+		snprintf(err, errlen,
+			 "schedule: period %s of '%s' is shorter than the minimum of %lld ms "
+			 "(flag --min_schedule_period)",
+			 period, job->schedule, (long long)s->flags.min_schedule_period);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -6,7 +6,8 @@
  * job_internal.h.
  *
  * Invariants of a struct job that job_from_json() returns:
- *  1. name matches [A-Za-z0-9_.-]+ and is at most JOB_NAME_MAX bytes.
+ *  1. name matches [A-Za-z0-9_.-]+, is not "." or "..", and is at most
+ *     JOB_NAME_MAX bytes.
  *  2. cpus, mem, disk > 0 (0 or absent became the default), gpus >= 0;
  *     every integer is >= 0 and bounded (job.h).
  *  3. Not both uris and fetch are non-empty.
@@ -201,10 +202,15 @@ static void iso_utc_ms(int64_t epoch_ms, char *buf, size_t size)
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
 }
 
+bool job_name_is_dots(const char *name)
+{
+	return name && (!strcmp(name, ".") || !strcmp(name, ".."));
+}
+
 bool job_name_valid(const char *name)
 {
 	size_t len = name ? strlen(name) : 0;
-	if (len == 0 || len > JOB_NAME_MAX)
+	if (len == 0 || len > JOB_NAME_MAX || job_name_is_dots(name))
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
@@ -492,6 +498,11 @@ static int parse_name(const json_t *doc, struct job *job, struct jerr *err)
 	int r = text_req(doc, NULL, "name", JOB_STR_MAX, &job->name, err);
 	if (r < 0)
 		return r;
+	if (job_name_is_dots(job->name))
+		return jerr_set(err, NULL, "name",
+				"'%s' is not allowed: '.' and '..' are path components (a job's "
+				"name also names directories and URLs)",
+				job->name);
 	if (!job_name_valid(job->name))
 		return jerr_set(err, NULL, NULL, "%s", JOB_NAME_INVALID_MSG);
 	return 0;

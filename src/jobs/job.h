@@ -184,8 +184,10 @@ struct job *job_copy(const struct job *job);
 /* NULL is fine. */
 void job_free(struct job *job);
 
-/* Whole-string match of [A-Za-z0-9_.-]+, at most JOB_NAME_MAX bytes. */
+/* Whole-string match of [A-Za-z0-9_.-]+, not "." or "..", at most JOB_NAME_MAX bytes. */
 bool job_name_valid(const char *name);
+/* name is "." or ".." (refused: they are path components). */
+bool job_name_is_dots(const char *name);
 
 /* Replaces a string field (e.g. &job->last_success) with a copy of value. */
 void job_set_str(char **field, const char *value);

@@ -63,6 +63,8 @@ static const struct flag_def jobs_flag_defs[] = {
 	{ "mesos_task_gpu", NULL, FLAG_INT, F(mesos_task_gpu), "0", "Default job gpus" },
 	{ "failure_retry", NULL, FLAG_INT, F(failure_retry), "60000",
 	  "Milliseconds before a failed run is retried" },
+	{ "min_schedule_period", NULL, FLAG_INT, F(min_schedule_period), "1000",
+	  "Milliseconds; schedules with a shorter period (PT0S...) are refused" },
 	{ "disable_after_failures", NULL, FLAG_INT, F(disable_after_failures), "0",
 	  "Disable a job after this many failures in a row (0 = never)" },
 	{ "enable_features", NULL, FLAG_STRING, F(enable_features), NULL,
@@ -131,6 +133,11 @@ static int validate(struct jobsvc *s, const struct flags_result *fr, char *err, 
 		       -EINVAL;
 	if (f->http_port < 0 || f->http_port > 65535)
 		return snprintf(err, errlen, "flag --http_port: not a port"), -EINVAL;
+	if (f->min_schedule_period < 1)
+		return snprintf(err, errlen,
+				"flag --min_schedule_period: must be at least 1 (ms), got %lld",
+				(long long)f->min_schedule_period),
+		       -EINVAL;
 	if (log_level_parse(f->logging_level) < 0)
 		return snprintf(err, errlen, "flag --logging_level: unknown level '%s'",
 				f->logging_level),

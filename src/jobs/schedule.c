@@ -932,6 +932,19 @@ bool schedule_period_is_zero(const struct schedule_period *p)
 		 p->millis);
 }
 
+int64_t schedule_period_min_ms(const struct schedule_period *p)
+{
+	const int64_t hour_ms = 3600000, day_ms = 23 * hour_ms;
+	int64_t days = (int64_t)p->years * 365 + (int64_t)p->months * 28 +
+		       (int64_t)p->weeks * 7 + p->days; /* <= 2^31 * 401: no overflow */
+	int64_t exact = (int64_t)p->hours * hour_ms + (int64_t)p->minutes * 60000 +
+			(int64_t)p->seconds * 1000 + p->millis; /* < 2^31 * 3661001 */
+
+	if (days > (INT64_MAX - exact) / day_ms)
+		return INT64_MAX;
+	return days * day_ms + exact;
+}
+
 static int32_t period_get(const struct schedule_period *p, int rank)
 {
 	const int32_t fields[8] = { p->years, p->months,  p->weeks,   p->days,

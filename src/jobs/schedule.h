@@ -140,6 +140,13 @@ int schedule_format(const struct schedule *s, char *buf, size_t size);
 /* The ISO period as Joda prints it: "P1D", "PT1.500S", "PT0S" when zero. */
 int schedule_period_format(const struct schedule_period *p, char *buf, size_t size);
 bool schedule_period_is_zero(const struct schedule_period *p);
+/*
+ * The shortest time one period can span, in ms, for refusing runaway
+ * schedules (agora: Chronos has no floor): date units at their shortest
+ * (a year 365 days, a month 28, a day 23 h — a spring-forward day), time
+ * units exactly. 0 only for a zero period; saturates at INT64_MAX.
+ */
+int64_t schedule_period_min_ms(const struct schedule_period *p);
 
 /* "When a job is due" (the caller checks `disabled`): repeat != 0 && start < now. */
 bool schedule_is_due(const struct schedule *s, int64_t now_ms);

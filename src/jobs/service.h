@@ -48,6 +48,7 @@ struct jobs_flags {
 	double mesos_task_cpu, mesos_task_mem, mesos_task_disk;
 	int64_t mesos_task_gpu;
 	int64_t failure_retry;	/* ms */
+	int64_t min_schedule_period; /* ms; shorter schedule periods are refused */
 	int64_t disable_after_failures;
 	char *enable_features;
 	double failover_timeout; /* seconds */

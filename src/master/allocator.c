@@ -17,14 +17,27 @@
  * framework's share grows, so it moves down the order in place. Cost per
  * pass: O(F log F + D × F) worst case for D dirty agents, O(D) typically.
  *
- * Invariant: for every agent, used + offered + free == total, and every
- * framework's allocated == sum of its offers and non-terminal tasks.
+ * Invariants (alloc_check() recomputes them; alloc_assert_balanced() runs it
+ * at the start and end of every pass and after every ACCEPT/DECLINE in
+ * checking builds, see core/invariant.h):
+ *  1. For every agent, offered == the sum of its outstanding offers and
+ *     used == the sum of its tasks that still hold resources, so that
+ *     used + offered + free == total with free = total - used - offered.
+ *     (An agent that re-registers with less than its running tasks hold is
+ *     the one case where used + offered exceeds total; free is then empty
+ *     and it is logged, not an invariant failure.)
+ *  2. Every framework's allocated == the sum of its offers and of its tasks
+ *     that still hold resources (what DRF shares are computed from).
+ *  3. cluster_total == the sum of what every connected agent counts.
+ * They hold between loop turns; ACCEPT breaks 2 while it runs (the pooled
+ * offers are allocated but in no offer) and restores it before it returns.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/invariant.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -64,7 +77,7 @@ void alloc_all_changed(struct master *m)
 void alloc_agent_total(struct master_agent *a)
 {
 	struct master *m = a->master;
-	if (res_subtract(&m->cluster_total, &a->counted) < 0)
+	if (NEVER(res_subtract(&m->cluster_total, &a->counted) < 0))
 		log_error("master: allocator: cluster total out of balance for agent %s", a->id);
 	res_free(&a->counted);
 	if (a->state == AGENT_CONNECTED) {
@@ -260,7 +273,103 @@ static void on_alloc(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	m->alloc_scheduled = false;
+	alloc_assert_balanced(m);
 	run_pass(m);
+	alloc_assert_balanced(m);
+}
+
+/* ---- the books (invariants 1-3) ---- */
+
+static int differs(const char *what, const char *id, const struct resources *have,
+		   const struct resources *want, char *why, size_t size)
+{
+	char a[512], b[512];
+
+	if (res_equal(have, want))
+		return 0;
+	if (why) {
+		res_to_text(have, a, sizeof(a));
+		res_to_text(want, b, sizeof(b));
+		snprintf(why, size, "%s %s is %s, its sources add up to %s", what, id,
+			 a[0] ? a : "nothing", b[0] ? b : "nothing");
+	}
+	return -1;
+}
+
+/* Adds what the tasks of map (struct master_task values) still hold. */
+static void add_tasks(struct resources *sum, const struct map *tasks)
+{
+	struct map_iter it;
+	void *v;
+
+	map_iter_init(&it, (struct map *)tasks);
+	while (map_iter_next(&it, NULL, &v)) {
+		const struct master_task *t = v;
+		if (!t->resources_released)
+			res_add(sum, &t->resources);
+	}
+}
+
+static void add_offers(struct resources *sum, const struct map *offers)
+{
+	struct map_iter it;
+	void *v;
+
+	map_iter_init(&it, (struct map *)offers);
+	while (map_iter_next(&it, NULL, &v))
+		res_add(sum, &((const struct offer *)v)->resources);
+}
+
+int alloc_check(const struct master *m, char *why, size_t why_size)
+{
+	struct resources sum = RESOURCES_EMPTY, cluster = RESOURCES_EMPTY;
+	struct map_iter it;
+	void *v;
+	int r = 0;
+
+	map_iter_init(&it, (struct map *)&m->agents);
+	while (r == 0 && map_iter_next(&it, NULL, &v)) {
+		const struct master_agent *a = v;
+		add_offers(&sum, &a->offers);
+		r = differs("the offered resources of agent", a->id, &a->offered, &sum, why,
+			    why_size);
+		res_free(&sum);
+		add_tasks(&sum, &a->tasks);
+		if (r == 0)
+			r = differs("the used resources of agent", a->id, &a->used, &sum, why,
+				    why_size);
+		res_free(&sum);
+		if (a->state == AGENT_CONNECTED)
+			res_add(&cluster, &a->counted);
+	}
+	if (r == 0)
+		r = differs("the cluster total of master", m->id, &m->cluster_total, &cluster, why,
+			    why_size);
+	map_iter_init(&it, (struct map *)&m->frameworks);
+	while (r == 0 && map_iter_next(&it, NULL, &v)) {
+		const struct framework *fw = v;
+		if (fw->state == FW_REMOVED)
+			continue;
+		add_offers(&sum, &fw->offers);
+		add_tasks(&sum, &fw->tasks);
+		r = differs("the allocation of framework", fw->id, &fw->allocated, &sum, why,
+			    why_size);
+		res_free(&sum);
+	}
+	res_free(&cluster);
+	return r;
+}
+
+void alloc_assert_balanced(const struct master *m)
+{
+#if AG_ASSERT_ACTIVE
+	char why[1200];
+
+	if (alloc_check(m, why, sizeof(why)) < 0)
+		invariant_failed(why, __FILE__, __LINE__, true);
+#else
+	(void)m;
+#endif
 }
 
 void alloc_init(struct master *m)
@@ -291,7 +400,7 @@ struct offer *offer_find(struct master *m, const char *id)
 
 void alloc_release(struct framework *fw, struct master_agent *a, const struct resources *r)
 {
-	if (fw && res_subtract(&fw->allocated, r) < 0) {
+	if (fw && NEVER(res_subtract(&fw->allocated, r) < 0)) {
 		log_error("master: allocator: framework %s released more than it held", fw->id);
 		res_free(&fw->allocated);
 	}
@@ -305,7 +414,7 @@ void offer_consume(struct offer *o, struct resources *pool)
 	map_del(&m->offers, o->id);
 	map_del(&o->fw->offers, o->id);
 	map_del(&o->agent->offers, o->id);
-	if (res_subtract(&o->agent->offered, &o->resources) < 0)
+	if (NEVER(res_subtract(&o->agent->offered, &o->resources) < 0))
 		res_free(&o->agent->offered);
 	res_add(pool, &o->resources);
 	if (o->timer)
@@ -323,7 +432,7 @@ void offer_remove(struct offer *o, bool rescind)
 	map_del(&m->offers, o->id);
 	map_del(&o->fw->offers, o->id);
 	map_del(&o->agent->offers, o->id);
-	if (res_subtract(&o->agent->offered, &o->resources) < 0)
+	if (NEVER(res_subtract(&o->agent->offered, &o->resources) < 0))
 		res_free(&o->agent->offered);
 	alloc_release(o->fw, o->agent, &o->resources);
 	if (o->timer)

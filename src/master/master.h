@@ -309,6 +309,15 @@ void alloc_decline(struct framework *fw, struct master_agent *a, double refuse_s
 void alloc_clear_filters(struct framework *fw);
 /* Keeps cluster_total in step with the agent's state, in O(1). */
 void alloc_agent_total(struct master_agent *a);
+/*
+ * The allocator's books, recomputed from their sources (allocator.c's
+ * invariant). O(agents + offers + tasks). 0, or -1 with why (may be NULL)
+ * naming the first difference.
+ */
+int alloc_check(const struct master *m, char *why, size_t why_size);
+/* alloc_check() as an invariant: aborts on a difference in checking builds
+ * (core/invariant.h), does nothing in release builds. */
+void alloc_assert_balanced(const struct master *m);
 
 /* tasks.c */
 /* Handles ACCEPT's operations over the pooled resources of its offers. */

@@ -190,6 +190,7 @@ static void handle_accept(struct master *m, struct framework *fw, const json_t *
 		alloc_decline(fw, agent, refuse);
 	}
 	res_free(&pool);
+	alloc_assert_balanced(m); /* the pool is spent: the books balance again */
 }
 
 static void handle_update_framework(struct master *m, struct http_req *r, struct framework *fw,

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "core/ids.h"
+#include "core/invariant.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -70,7 +71,7 @@ static void release(struct master_task *t)
 	if (t->resources_released)
 		return;
 	t->resources_released = true;
-	if (t->agent && res_subtract(&t->agent->used, &t->resources) < 0) {
+	if (t->agent && NEVER(res_subtract(&t->agent->used, &t->resources) < 0)) {
 		log_error("master: task %s: agent %s used resources out of balance", t->id,
 			  t->agent_id);
 		res_free(&t->agent->used);

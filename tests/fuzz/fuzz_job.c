@@ -68,6 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		return 0;
 	}
+	if (!job_name_valid(job->name) || job_name_is_dots(job->name))
+		__builtin_trap(); /* "." and ".." are path components */
 	first = print(job, false);
 	if (job_parse(first, strlen(first), &defaults, 0, &again, &err) != 0)
 		__builtin_trap(); /* our own output must parse */

@@ -144,6 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	round_trip(&db, &s, zone);
+	/* the jobs API's floor (--min_schedule_period): 0 exactly for a zero period */
+	if ((schedule_period_min_ms(&s.period) == 0) != schedule_period_is_zero(&s.period) ||
+	    schedule_period_min_ms(&s.period) < 0)
+		__builtin_trap();
 	(void)schedule_is_due(&s, NOW_MS);
 	(void)schedule_next_due(&s, &due);
 	advance_all(&db, &s, zone);

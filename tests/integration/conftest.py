@@ -3,6 +3,14 @@
 Every test starts the real `agora` binary (AGORA_BIN, default ./agora) as
 separate processes on loopback ports picked here, with state in a fresh
 temporary directory, and stops everything it started when it ends.
+
+No test leaves a process running, pass or fail: supervisors live in their own
+sessions and outlive the agent by design, and tasks may setsid away, so after
+the daemons are stopped every process whose working directory, command line
+or environment points into the test's own directory (the cluster's temporary
+directory, pytest's tmp_path) is SIGKILLed (reap_under). That scope is the
+test's alone: other test runs on the same machine (a second `make check`)
+are never touched, and nothing is looked up by name.
 """
 import base64
 import json
@@ -16,6 +24,9 @@ import time
 import urllib.error
 import urllib.request
 
+import glob
+import pwd
+
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -25,6 +36,112 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 SEED = os.path.join(FIXTURES, "seed")
 SEED_PRINCIPAL = "MesosPrincipal"
 SEED_SECRET = "f0e4c2f76c58916ec258f246851bea091d14d4247a2fc3e186"
+AUTH = (SEED_PRINCIPAL, SEED_SECRET)
+IS_ROOT = os.geteuid() == 0
+TASK_USER = "nobody" if IS_ROOT else pwd.getpwuid(os.geteuid()).pw_name
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+# ---- processes ----
+
+def pid_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def group_members(pgid):
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            out.append(int(d))
+    return out
+
+
+def _ancestors():
+    out, pid = set(), os.getpid()
+    while pid > 1:
+        out.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return out
+
+
+def processes_under(*dirs):
+    """Live pids whose cwd, command line or environment names a path in one of dirs
+    (never this test process or its ancestors)."""
+    keys = [os.path.realpath(d).encode() for d in dirs if d]
+    keys += [os.path.abspath(d).encode() for d in dirs if d]
+    mine, found = _ancestors(), []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) in mine or not pid_alive(int(d)):
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{d}/cwd").encode()
+        except OSError:
+            cwd = b""
+        blobs = [cwd]
+        for name in ("cmdline", "environ"):
+            try:
+                with open(f"/proc/{d}/{name}", "rb") as f:
+                    blobs.append(f.read())
+            except OSError:
+                pass
+        if any(k in b for k in keys for b in blobs):
+            found.append(int(d))
+    return found
+
+
+def reap_under(*dirs, timeout=10.0):
+    """SIGKILLs every process processes_under(dirs) finds, until none is left; returns
+    the pids killed. What a test started (daemons, supervisors, tasks and what they
+    spawned) names its directory; nothing outside it is touched."""
+    killed, deadline = set(), time.monotonic() + timeout
+    while True:
+        pids = processes_under(*dirs)
+        if not pids:
+            return sorted(killed)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"processes under {dirs} survive SIGKILL: {pids}")
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.02)
+
+
+def kill_leftovers(work_dir):
+    """Kills every supervisor (and so its task group) checkpointed under work_dir."""
+    for path in glob.glob(os.path.join(work_dir, "meta/slaves/*/frameworks/*/executors/*/"
+                                                 "runs/*/pids/*.pid")):
+        try:
+            pid = int(open(path).read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        for target in (-pid, pid):
+            try:
+                os.kill(target, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def free_port():
@@ -243,15 +360,84 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 @pytest.fixture
 def cluster():
+    """Daemons in a fresh temporary directory; afterwards the daemons are stopped and
+    every process left under that directory (supervisors, tasks) is killed."""
     tmp = tempfile.mkdtemp(prefix="agora-test-")
     c = Cluster(tmp)
     try:
         yield c
     finally:
         c.stop()
+        reap_under(tmp)
         reports = c.sanitizer_reports()
         shutil.rmtree(tmp, ignore_errors=True)
         assert not reports, "sanitizer report:\n" + "\n".join(reports)
+
+
+@pytest.fixture(autouse=True)
+def _reap_tmp_path(request):
+    """Tests that start agora under pytest's tmp_path (agora up, config checks) leave
+    nothing running there either."""
+    # asked for here, so it is torn down after this fixture
+    path = str(request.getfixturevalue("tmp_path")) if "tmp_path" in request.fixturenames else None
+    yield
+    if path:
+        reap_under(path)
+
+
+# ---- master + agent + a subscribed scheduler ----
+
+@pytest.fixture
+def env(cluster, request):
+    """master + agent (extra agent flags from indirect parametrization) + subscribed
+    scheduler; the cluster fixture kills what the tasks left behind."""
+    from scheduler import Scheduler
+    extra = getattr(request, "param", ())
+    cluster.master()
+    agent = cluster.agent(*extra)
+    cluster.wait_agents(1)
+    s = Scheduler(cluster.master_port, auth=AUTH, user=TASK_USER, principal=SEED_PRINCIPAL,
+                  failover_timeout=60)
+    assert s.subscribe() == 200
+    box = type("Env", (), {})()
+    box.cluster, box.agent, box.sched = cluster, agent, s
+    box.work_dir = cluster.path("agent")
+    yield box
+    s.close()
+    kill_leftovers(box.work_dir)
+
+
+def launch(e, task_id, command, arguments=None, uris=None, **kw):
+    from scheduler import task_info
+    offer = e.sched.wait_offer()
+    t = task_info(task_id, offer, command, **kw)
+    if arguments is not None:
+        t["command"]["arguments"] = arguments
+    if uris is not None:
+        t["command"]["uris"] = uris
+    st, text = e.sched.launch(offer, [t], refuse_seconds=0.1)
+    assert st == 202, text
+    return offer
+
+
+def agent_state(e):
+    r = http("GET", f"http://127.0.0.1:{e.agent.port}/state", auth=AUTH)
+    assert r.status == 200, r.text
+    return r.json()
+
+
+def executor_of(e, task_id, completed=False):
+    st = agent_state(e)
+    for fw in st["frameworks"] + st["completed_frameworks"]:
+        for ex in fw["executors"] + fw["completed_executors"]:
+            if ex["id"] == task_id:
+                return ex
+    return None
+
+
+def sandbox_of(e, task_id):
+    ex = wait_until(lambda: executor_of(e, task_id), what=f"executor of {task_id}")
+    return ex["directory"]
 
 
 def run_agora(*args, timeout=20, env=None):

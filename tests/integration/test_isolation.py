@@ -34,7 +34,7 @@ import pytest
 
 from conftest import BUILD, SEED, SEED_PRINCIPAL, SEED_SECRET, http, wait_until
 from scheduler import Scheduler, task_info
-from test_tasks_agent import TASK_USER, kill_leftovers, pid_alive, read
+from conftest import TASK_USER, kill_leftovers, pid_alive, read
 
 AUTH = (SEED_PRINCIPAL, SEED_SECRET)
 IS_ROOT = os.geteuid() == 0

@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from conftest import AGORA, BUILD, SEED, free_port, http, wait_until
-from test_tasks_agent import kill_leftovers
+from conftest import BUILD, SEED, free_port, http, kill_leftovers, wait_until
 
 
 def ensure_mesos_user():

@@ -232,6 +232,45 @@ def test_create_validation_errors(jobs):
     assert re.match(r"^R1/\d{4}-\d\d-\d\dT.*/PT24H$", jobs.job("once")["schedule"])
 
 
+
+def test_schedule_period_floor_and_dot_names(jobs):
+    """Issue 9.13: a zero or sub-second period relaunched a job without end;
+    '.' and '..' were accepted as names (they are path components)."""
+    api = "/v1/scheduler/iso8601"
+    for period in ("PT0S", "P", "PT0.0001S", "PT0.5S", "PT0.999S"):
+        r = jobs.post(api, scheduled("fast", schedule=f"R/2020-01-01T00:00:00Z/{period}"))
+        assert_bad_request(r, "schedule: period", "--min_schedule_period", "1000 ms")
+    # R1 and R0 too: a manual run of an R0 job makes it repeat forever (Chronos)
+    for repeat in ("R1", "R0"):
+        assert_bad_request(jobs.post(api, scheduled(
+            "fast", schedule=f"{repeat}/2100-01-01T00:00:00Z/PT0S")), "schedule: period")
+    jobs.add(scheduled("second", schedule="R/2100-01-01T00:00:00Z/PT1S"))  # at the floor
+    for name in (".", ".."):
+        assert_bad_request(jobs.post(api, scheduled(name)), "name: ", "not allowed")
+        assert_bad_request(jobs.post("/v1/scheduler/dependency", dependent(name, ["second"])),
+                           "name: ", "not allowed")
+    # a replacement cannot sneak a short period in either
+    assert_bad_request(jobs.post(api, scheduled("second", schedule="R//PT0.1S")),
+                       "schedule: period")
+    assert jobs.job("second")["schedule"].endswith("/PT1S")
+    assert set(jobs.summary()) == {"second"}
+
+
+def test_min_schedule_period_flag(cluster):
+    """--min_schedule_period sets the floor; below 1 ms the service refuses to start."""
+    cluster.master()
+    j = Jobs(cluster, "--min_schedule_period=60000")
+    api = "/v1/scheduler/iso8601"
+    assert_bad_request(j.post(api, scheduled("half", schedule="R/2100-01-01T00:00:00Z/PT59S")),
+                       "schedule: period PT59S", "60000 ms")
+    j.add(scheduled("minute", schedule="R/2100-01-01T00:00:00Z/PT1M"))
+    j.add(scheduled("daily", schedule="R/2100-01-01T00:00:00Z/P1D"))
+    r = run_agora("jobs", "--master=127.0.0.1:1", "--min_schedule_period=0",
+                  f"--work_dir={cluster.path('jobs-bad')}", "--http_address=127.0.0.1",
+                  f"--http_port={free_port()}", timeout=30)
+    assert r.returncode != 0
+    assert "--min_schedule_period" in r.stderr
+
 def test_dependency_rules(jobs):
     api = "/v1/scheduler/dependency"
     assert_bad_request(jobs.post(api, dependent("orphan", [])), "parent does not exist")

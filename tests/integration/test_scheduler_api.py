@@ -1,7 +1,6 @@
 """The v1 scheduler API of the master: status codes, subscription, offers,
 launch validation, failover. (Running tasks end to end is in test_tasks_*.)"""
 import json
-import time
 
 from conftest import SEED_PRINCIPAL, SEED_SECRET, wait_until
 from scheduler import Scheduler, task_info
@@ -126,17 +125,32 @@ def test_stale_offer_gives_task_lost(cluster):
     s.close()
 
 
+def scalar(offer, name):
+    return sum(r["scalar"]["value"] for r in offer["resources"] if r["name"] == name)
+
+
 def test_decline_filter_and_drf_between_two_frameworks(cluster):
     cluster.master()
-    cluster.agent()
+    cluster.agent()  # cpus:2;mem:1024
+    cluster.wait_agents(1)
     a = sched(cluster, name="a")
     b = sched(cluster, name="b")
     a.subscribe()
-    offer = a.wait_offer()
+    whole = a.wait_offer()  # all of the agent: a subscribed first, both shares were 0
     b.subscribe()
-    # a declines for a long time: the agent goes to b
-    a.decline(offer, refuse_seconds=300)
-    b.wait_offer()
+    # a runs half the agent: its dominant share is 0.5, b's is 0
+    t = task_info("half", whole, "sleep 1000", resources="cpus:1;mem:512")
+    assert a.launch(whole, [t], refuse_seconds=0)[0] == 202
+    a.wait_update("half", "TASK_RUNNING")
+    # DRF: the other half goes to b (lower share), not to a (first subscribed, no filter)
+    rest = b.wait_offer()
+    assert scalar(rest, "cpus") == 1 and scalar(rest, "mem") == 512
+    assert a.offers == {}  # b holds all that is free: nothing can be offered to a
+    # a decline filter on b: the same half now goes to a despite its higher share
+    b.decline(rest, refuse_seconds=300)
+    again = a.wait_offer()
+    assert scalar(again, "cpus") == 1 and again["id"] != rest["id"]
+    assert b.offers == {}
     a.close()
     b.close()
 
@@ -144,15 +158,25 @@ def test_decline_filter_and_drf_between_two_frameworks(cluster):
 def test_suppress_and_revive(cluster):
     cluster.master()
     cluster.agent()
-    s = sched(cluster)
+    cluster.wait_agents(1)
+    s = sched(cluster, name="s")
     s.subscribe()
     offer = s.wait_offer()
     assert s.call("SUPPRESS")[0] == 202
+    wait_until(lambda: not [f for f in cluster.state()["frameworks"]
+                            if f["id"] == s.framework_id][0]["active"], what="s inactive")
+    # s gives the agent back; a witness framework takes all of it, so nothing went to s
+    witness = sched(cluster, name="witness")
+    witness.subscribe()
     s.decline(offer, refuse_seconds=0)
-    time.sleep(0.5)
+    whole = witness.wait_offer()
+    assert scalar(whole, "cpus") == scalar(offer, "cpus")
     assert s.offers == {}
+    # the witness lets go for a long time; only a REVIVE brings s offers again
+    witness.decline(whole, refuse_seconds=300)
     assert s.call("REVIVE")[0] == 202
-    s.wait_offer()
+    assert scalar(s.wait_offer(), "cpus") == scalar(offer, "cpus")
+    witness.close()
     s.close()
 
 
@@ -170,14 +194,15 @@ def test_offer_timeout_rescinds(cluster):
 def test_gpu_agent_is_offered_only_to_gpu_frameworks(cluster):
     cluster.master()
     cluster.agent(resources="cpus:2;mem:1024;disk:1024;gpus:2")
+    cluster.wait_agents(1)
     plain = sched(cluster, name="plain")
-    plain.subscribe()
-    time.sleep(1)
-    assert plain.offers == {}
+    plain.subscribe()  # first in the order (same share, subscribed first)
     gpu = sched(cluster, name="gpu", capabilities=["GPU_RESOURCES"])
     gpu.subscribe()
+    # the whole agent goes to gpu: plain, though first, was passed over
     offer = gpu.wait_offer()
-    assert any(r["name"] == "gpus" for r in offer["resources"])
+    assert scalar(offer, "gpus") == 2 and scalar(offer, "cpus") == 2
+    assert plain.offers == {}  # nothing is left that could have been offered to it
     plain.close()
     gpu.close()
 

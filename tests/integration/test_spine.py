@@ -29,9 +29,10 @@ def test_wrong_secret_keeps_agent_out_and_says_why(cluster):
     agent = cluster.agent(credential=bad)
     master.wait_log(f"principal '{SEED_PRINCIPAL}': wrong secret")
     agent.wait_log(f"the master refused authentication for principal '{SEED_PRINCIPAL}'")
-    # the agent keeps retrying with back-off, and stays out
+    # the agent keeps retrying with back-off, and stays out: refused again on its retry
     agent.wait_log("retrying in")
-    time.sleep(0.5)
+    wait_until(lambda: master.log().count(f"principal '{SEED_PRINCIPAL}': wrong secret") >= 2,
+               what="the retry refused too")
     assert cluster.state()["slaves"] == []
     assert agent.alive()
 

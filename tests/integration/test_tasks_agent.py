@@ -4,8 +4,9 @@ sequence, the sandbox, the environment, user switching, kills, what an
 agent restart (kill -9) does to running tasks and to unacknowledged
 updates, and that no agent descriptor leaks into a task.
 
-Every test kills what its tasks left running (supervisors live in their
-own sessions and outlive the agent by design).
+The fixtures (env, cluster) are conftest.py's: every test's leftovers
+(supervisors live in their own sessions and outlive the agent by design)
+are killed when it ends, pass or fail.
 """
 import glob
 import json
@@ -16,109 +17,10 @@ import time
 
 import pytest
 
-from conftest import SEED_PRINCIPAL, SEED_SECRET, wait_until
+from conftest import (AUTH, IS_ROOT, SEED_PRINCIPAL, TASK_USER, agent_state,  # noqa: F401
+                      env, executor_of, group_members, kill_leftovers, launch, pid_alive,
+                      read, sandbox_of, wait_until)
 from scheduler import Scheduler, task_info
-
-AUTH = (SEED_PRINCIPAL, SEED_SECRET)
-IS_ROOT = os.geteuid() == 0
-TASK_USER = "nobody" if IS_ROOT else pwd.getpwuid(os.geteuid()).pw_name
-
-
-def pid_alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-
-
-def group_members(pgid):
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            out.append(int(d))
-    return out
-
-
-def kill_leftovers(work_dir):
-    """Kills every supervisor (and so its task group) checkpointed under work_dir."""
-    for path in glob.glob(os.path.join(work_dir, "meta/slaves/*/frameworks/*/executors/*/"
-                                                 "runs/*/pids/*.pid")):
-        try:
-            pid = int(open(path).read().split()[0])
-        except (OSError, ValueError, IndexError):
-            continue
-        for target in (-pid, pid):
-            try:
-                os.kill(target, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-
-@pytest.fixture
-def env(cluster, request):
-    """master + agent + subscribed scheduler; cleans up what tasks left behind."""
-    extra = getattr(request, "param", ())
-    cluster.master()
-    agent = cluster.agent(*extra)
-    cluster.wait_agents(1)
-    s = Scheduler(cluster.master_port, auth=AUTH, user=TASK_USER, principal=SEED_PRINCIPAL,
-                  failover_timeout=60)
-    assert s.subscribe() == 200
-    box = type("Env", (), {})()
-    box.cluster, box.agent, box.sched = cluster, agent, s
-    box.work_dir = cluster.path("agent")
-    yield box
-    s.close()
-    kill_leftovers(box.work_dir)
-
-
-def launch(e, task_id, command, arguments=None, uris=None, **kw):
-    offer = e.sched.wait_offer()
-    t = task_info(task_id, offer, command, **kw)
-    if arguments is not None:
-        t["command"]["arguments"] = arguments
-    if uris is not None:
-        t["command"]["uris"] = uris
-    st, text = e.sched.launch(offer, [t], refuse_seconds=0.1)
-    assert st == 202, text
-    return offer
-
-
-def agent_state(e):
-    port = e.agent.port
-    from conftest import http
-    r = http("GET", f"http://127.0.0.1:{port}/state", auth=AUTH)
-    assert r.status == 200, r.text
-    return r.json()
-
-
-def executor_of(e, task_id, completed=False):
-    st = agent_state(e)
-    for fw in st["frameworks"] + st["completed_frameworks"]:
-        for ex in fw["executors"] + fw["completed_executors"]:
-            if ex["id"] == task_id:
-                return ex
-    return None
-
-
-def sandbox_of(e, task_id):
-    ex = wait_until(lambda: executor_of(e, task_id), what=f"executor of {task_id}")
-    return ex["directory"]
-
-
-def read(path):
-    with open(path) as f:
-        return f.read()
-
 
 def test_hello_task_starts_runs_finishes_and_writes_its_sandbox(env):
     launch(env, "hello", "echo hello from $MESOS_TASK_ID")
@@ -185,16 +87,18 @@ def test_kill_escalates_to_sigkill_after_the_grace_period(env):
 
 
 def test_task_keeps_running_across_agent_kill_9_and_finishes(env):
-    launch(env, "survivor", "echo $$ > pid; sleep 3; echo done")
+    # the task waits for the test's go-ahead, so it is surely running across the restart
+    launch(env, "survivor", "echo $$ > pid; while [ ! -e go ]; do sleep 0.05; done; echo done")
     env.sched.wait_update("survivor", "TASK_RUNNING")
     sandbox = sandbox_of(env, "survivor")
     pid = int(wait_until(lambda: read(os.path.join(sandbox, "pid")).strip(), what="pid file"))
-    env.agent.kill(signal.SIGKILL)
-    time.sleep(0.5)
+    env.agent.kill(signal.SIGKILL)  # returns once the agent is reaped
     assert pid_alive(pid), "the task died with the agent"
     agent2 = env.cluster.agent(port=env.agent.port, work_dir=env.work_dir, name="agent2")
     agent2.wait_log("re-attached to task survivor")
     env.agent = agent2
+    assert pid_alive(pid)
+    open(os.path.join(sandbox, "go"), "w").close()
     fin = env.sched.wait_update("survivor", "TASK_FINISHED", timeout=20)
     assert fin["message"] == "Command exited with status 0"
     assert read(os.path.join(sandbox, "stdout")) == "done\n"
@@ -203,13 +107,20 @@ def test_task_keeps_running_across_agent_kill_9_and_finishes(env):
 
 
 def test_task_that_ended_while_the_agent_was_down_reports_its_real_status(env):
-    launch(env, "quick", "sleep 1; exit 7")
-    env.sched.wait_update("quick", "TASK_RUNNING")
+    # the task ends only when the test says so: after the agent is gone
+    launch(env, "quick", "while [ ! -e go ]; do sleep 0.05; done; exit 7")
+    running = env.sched.wait_update("quick", "TASK_RUNNING")
+    supervisor = running["container_status"]["executor_pid"]
+    sandbox = sandbox_of(env, "quick")
     env.agent.kill(signal.SIGKILL)
-    time.sleep(1.5)
+    open(os.path.join(sandbox, "go"), "w").close()
+    # the supervisor writes exit_status and exits: the task ended while no agent ran
+    wait_until(lambda: not pid_alive(supervisor), what="the supervisor's exit")
     env.agent = env.cluster.agent(port=env.agent.port, work_dir=env.work_dir, name="agent2")
     st = env.sched.wait_update("quick", "TASK_FAILED", timeout=20)
     assert st["message"] == "Command exited with status 7"
+    assert st["source"] == "SOURCE_EXECUTOR"  # the real status, not REASON_AGENT_RESTARTED
+    assert env.sched.states("quick") == ["TASK_STARTING", "TASK_RUNNING", "TASK_FAILED"]
 
 
 def test_supervisor_gone_while_agent_down_is_task_failed(env):
@@ -229,6 +140,15 @@ def test_supervisor_gone_while_agent_down_is_task_failed(env):
     wait_until(lambda: group_members(pgid) == [], what="the orphaned task group killed")
 
 
+def agent_task(e, task_id):
+    """The task as the agent's /state shows it (live or completed)."""
+    ex = executor_of(e, task_id)
+    for t in (ex or {}).get("tasks", []) + (ex or {}).get("completed_tasks", []):
+        if t["id"] == task_id:
+            return t
+    raise AssertionError(f"agent /state has no task {task_id}")
+
+
 def test_unacknowledged_updates_are_resent_after_an_agent_restart(env):
     s2 = Scheduler(env.cluster.master_port, auth=AUTH, user=TASK_USER, name="no-acks",
                    principal=SEED_PRINCIPAL, failover_timeout=60, auto_ack=False)
@@ -238,7 +158,11 @@ def test_unacknowledged_updates_are_resent_after_an_agent_restart(env):
     offer = s2.wait_offer()
     s2.launch(offer, [task_info("unacked", offer, "echo hi")], refuse_seconds=0.1)
     first = s2.wait_update("unacked", "TASK_STARTING")
-    time.sleep(0.5)
+    # the task ended on the agent: RUNNING and FINISHED wait behind the unacknowledged head
+    wait_until(lambda: agent_task(env, "unacked")["state"] == "TASK_FINISHED",
+               what="the agent's view: unacked finished")
+    assert [u["state"] for u in agent_task(env, "unacked")["statuses"]] == [
+        "TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]
     # only the head is sent until it is acknowledged
     assert s2.states("unacked") == ["TASK_STARTING"]
     env.agent.kill(signal.SIGKILL)
@@ -411,7 +335,8 @@ def test_kill_while_fetching_ends_the_launch(env):
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/big.tar.gz"
         launch(env, "fetching", "echo never", uris=[{"value": url}])
         env.sched.wait_update("fetching", "TASK_STARTING")
-        time.sleep(0.3)
+        silent.settimeout(15)
+        conn, _ = silent.accept()  # the fetch is under way (and will never get an answer)
         env.sched.kill("fetching")
         st = env.sched.wait_update("fetching", "TASK_KILLED")
         assert st["reason"] == "REASON_TASK_KILLED_DURING_LAUNCH"

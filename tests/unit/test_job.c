@@ -396,6 +396,8 @@ static void test_errors(void **state)
 		{ "{\"name\":\"a b\"}", JOB_NAME_INVALID_MSG },
 		{ "{\"name\":\"a/b\"}", JOB_NAME_INVALID_MSG },
 		{ "{\"name\":\"caf\\u00e9\"}", JOB_NAME_INVALID_MSG },
+		{ "{\"name\":\".\"}", "name: '.' is not allowed: '.' and '..' are path components*" },
+		{ "{\"name\":\"..\"}", "name: '..' is not allowed: '.' and '..' are path components*" },
 		{ "{\"name\":[\"a\"]}", "name: expected a string" },
 		{ "{\"name\":\"a\",\"command\":{}}", "command: expected a string" },
 		{ "{\"name\":\"a\",\"owner\":\"x\\u0000y\"}", "job: line 1 column 30: *" },
@@ -486,6 +488,12 @@ static void test_errors(void **state)
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
 		expect_err(cases[i].json, cases[i].msg);
+	/* the same rule for names in task ids and on the command line */
+	assert_false(job_name_valid("."));
+	assert_false(job_name_valid(".."));
+	assert_true(job_name_valid("..."));
+	assert_true(job_name_valid(".a"));
+	assert_true(job_name_valid("a.."));
 }
 
 static void test_bounds(void **state)

@@ -740,6 +740,44 @@ static void test_round_trip(void **state)
 	schedule_tzdb_free(&db);
 }
 
+/* The floor the jobs API applies (--min_schedule_period) reads this length. */
+static void test_period_min_length(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t min_ms;
+	} cases[] = {
+		{ "R/2020-01-01T00:00:00Z/PT0S", 0 },
+		{ "R/2020-01-01T00:00:00Z/P", 0 },
+		{ "R/2020-01-01T00:00:00Z/PT0.0001S", 0 }, /* sub-millisecond: zero */
+		{ "R/2020-01-01T00:00:00Z/PT0.001S", 1 },
+		{ "R/2020-01-01T00:00:00Z/PT0.5S", 500 },
+		{ "R/2020-01-01T00:00:00Z/PT1S", 1000 },
+		{ "R/2020-01-01T00:00:00Z/PT1H2M3.004S", 3723004 },
+		{ "R/2020-01-01T00:00:00Z/P1D", 23 * 3600000LL }, /* a spring-forward day */
+		{ "R/2020-01-01T00:00:00Z/P1W", 7 * 23 * 3600000LL },
+		{ "R/2020-01-01T00:00:00Z/P1M", 28 * 23 * 3600000LL },
+		{ "R/2020-01-01T00:00:00Z/P1Y", 365 * 23 * 3600000LL },
+		{ "R/2020-01-01T00:00:00Z/P2147483647Y2147483647M", INT64_MAX }, /* saturates */
+		{ "R/2020-01-01T00:00:00Z/PT2147483647H2147483647M2147483647S",
+		  2147483647LL * (3600000 + 60000 + 1000) },
+	};
+	struct schedule_tzdb db;
+	struct schedule s;
+	(void)state;
+	schedule_tzdb_init(&db, TZDIR);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		parse_ok(&db, cases[i].text, NULL, at(NOW), &s);
+		if (schedule_period_min_ms(&s.period) != cases[i].min_ms)
+			fail_msg("'%s': min length %lld, expected %lld", cases[i].text,
+				 (long long)schedule_period_min_ms(&s.period),
+				 (long long)cases[i].min_ms);
+		assert_int_equal(schedule_period_min_ms(&s.period) == 0,
+				 schedule_period_is_zero(&s.period));
+	}
+	schedule_tzdb_free(&db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +795,7 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_time_helpers),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_period_min_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
