@@ -97,6 +97,7 @@ jobs/store.c                            jstore
 cli/execute.c                           cli_execute
 cli/job.c                               cli_job
 cli/up.c                                cli_up
+cli/task.c                              cli_task
 
 main.c                                  main
 """

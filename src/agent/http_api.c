@@ -16,6 +16,7 @@
 #include "agent/containerizer.h"
 #include "agent/files_api.h"
 #include "agent/tasks.h"
+#include "core/daemon.h"
 #include "core/util.h"
 #include "core/version.h"
 
@@ -70,7 +71,7 @@ static void handle_state(struct http_req *r, void *arg)
 	o = json_pack("{s:s, s:s, s:s, s:f, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
 		      "s:s, s:s, s:o, s:o, s:[s,s]}",
 		      "version", MESOS_COMPAT_VERSION, "agora_version", AGORA_VERSION,
-		      "build_date", __DATE__, "build_time", build_time_epoch(), "build_user",
+		      "build_date", __DATE__, "build_time", daemon_build_time(), "build_user",
 		      "agora", "start_time", a->start_time, "id", a->id, "pid", pid, "hostname",
 		      a->hostname, "resources", res_to_summary(&a->resources),
 		      "unreserved_resources", res_to_summary(&a->resources),

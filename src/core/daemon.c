@@ -11,6 +11,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -79,4 +81,20 @@ void daemon_auth_warn(const char *role, const char *warning)
 	log_warnx("%s: ************************************************************", role);
 	log_warnx("%s: WARNING: %s", role, warning);
 	log_warnx("%s: ************************************************************", role);
+}
+
+double daemon_build_time(void)
+{
+	/* __DATE__ "Dec  4 2026" and __TIME__ "19:02:03", UTC as far as we know */
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *date = __DATE__, *mon;
+	struct tm tm = { 0 };
+
+	mon = strstr(months, (char[]){ date[0], date[1], date[2], 0 });
+	if (!mon || sscanf(date + 4, "%d %d", &tm.tm_mday, &tm.tm_year) != 2 ||
+	    sscanf(__TIME__, "%d:%d:%d", &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 3)
+		return 0;
+	tm.tm_mon = (int)(mon - months) / 3;
+	tm.tm_year -= 1900;
+	return (double)timegm(&tm);
 }

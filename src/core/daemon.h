@@ -47,6 +47,9 @@ int daemon_auth_rule(const struct daemon_auth *in, char **ip, char *warning, siz
 /* Logs warning (when not "") loudly: once logging is set up. */
 void daemon_auth_warn(const char *role, const char *warning);
 
+/* When this binary was built, seconds since the epoch (Mesos' "build_time"). */
+double daemon_build_time(void);
+
 /* Sets the log level and, with log_dir, also logs to <log_dir>/agora-<role>.log. */
 void daemon_logging(const char *role, const char *level, const char *log_dir);
 

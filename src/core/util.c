@@ -506,22 +506,6 @@ void format_duration(double seconds, char *buf, size_t size)
 		snprintf(buf, size, "%gms", seconds * 1000);
 }
 
-double build_time_epoch(void)
-{
-	/* __DATE__ "Dec  4 2026" and __TIME__ "19:02:03", UTC as far as we know */
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	const char *date = __DATE__, *mon;
-	struct tm tm = { 0 };
-
-	mon = strstr(months, (char[]){ date[0], date[1], date[2], 0 });
-	if (!mon || sscanf(date + 4, "%d %d", &tm.tm_mday, &tm.tm_year) != 2 ||
-	    sscanf(__TIME__, "%d:%d:%d", &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 3)
-		return 0;
-	tm.tm_mon = (int)(mon - months) / 3;
-	tm.tm_year -= 1900;
-	return (double)timegm(&tm);
-}
-
 double now_wall(void)
 {
 	struct timespec ts;

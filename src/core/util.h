@@ -76,8 +76,7 @@ void format_duration(double seconds, char *buf, size_t size);
 
 /* Wall clock, seconds since the epoch. */
 double now_wall(void);
-/* When this binary was built, seconds since the epoch (Mesos' "build_time"). */
-double build_time_epoch(void);
+
 /* Monotonic clock, seconds. */
 double now_mono(void);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/daemon.h"
 #include "core/util.h"
 #include "core/version.h"
 #include "master/master.h"
@@ -83,7 +84,7 @@ static void handle_state(struct http_req *r, void *arg)
 		      "s:s, s:{s:s, s:s, s:i, s:s}, s:o, s:o, s:o, s:o, s:o, s:[], s:[], "
 		      "s:[s,s]}",
 		      "version", MESOS_COMPAT_VERSION, "agora_version", AGORA_VERSION,
-		      "build_date", __DATE__, "build_time", build_time_epoch(), "build_user",
+		      "build_date", __DATE__, "build_time", daemon_build_time(), "build_user",
 		      "agora", "start_time", m->start_time, "elected_time", m->start_time, "id", m->id,
 		      "pid", pid, "hostname", m->hostname, "activated_slaves",
 		      counts[AGENT_CONNECTED], "deactivated_slaves", counts[AGENT_DISCONNECTED],
@@ -155,7 +156,7 @@ static void handle_version(struct http_req *r, void *arg)
 	(void)arg;
 	http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:f, s:s}", "version",
 					   MESOS_COMPAT_VERSION, "agora_version", AGORA_VERSION,
-					   "build_date", __DATE__, "build_time", build_time_epoch(),
+					   "build_date", __DATE__, "build_time", daemon_build_time(),
 					   "build_user", "agora"));
 }
 
