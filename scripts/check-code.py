@@ -63,6 +63,7 @@ master/state_json.c                     state
 master/task_info.c                      task_info
 master/tasks.c                          tasks task_free task_set_state task_state
 
+agent/capabilities.c                    caps
 agent/cgroups.c                         cg
 agent/checkpoint.c                      checkpoint
 agent/container.c                       ctr

@@ -57,6 +57,6 @@ for f in build-fuzz/fuzz_*; do
 done
 
 echo "== integration tests"
-AGORA_BIN="$bin" AGORA_BUILD="$root/$build" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+AGORA_BIN="$bin" AGORA_BUILD="$root/$build" /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider \
   --junitxml="$results/integration.xml" tests/integration
 /usr/bin/python3 scripts/summary.py "$results"

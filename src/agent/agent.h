@@ -27,6 +27,8 @@
  *   containerizer.c isolation on the agent's side: cgroups, GPUs per task
  *   container.c    the supervisor's side of it: cgroup, private /dev, watches
  *                  (container.h)
+ *   capabilities.c linux/capabilities and linux/nnp: a task's capability sets
+ *                  and no_new_privs (capabilities.h)
  *   cgroups.c      cgroup v1/v2 detection and operations (cgroups.h)
  *   gpu.c          NVIDIA GPUs through NVML (gpu.h)
  *   monitor.c      /monitor/statistics and per-task usage
@@ -40,6 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent/capabilities.h"
 #include "agent/cgroups.h"
 #include "agent/gpu.h"
 #include "agent/isolation.h"
@@ -93,6 +96,8 @@ struct agent_flags {
 	double gc_delay;
 	char *fetcher_cache_dir;
 	uint64_t fetcher_max_size;
+	char *effective_capabilities;
+	char *bounding_capabilities;
 	uint64_t max_body;
 };
 
@@ -164,6 +169,7 @@ struct agent {
 
 	/* isolation (containerizer.c) */
 	struct isolation iso;
+	struct caps_agent caps; /* linux/capabilities, linux/nnp and their flags */
 	struct cg_system cg;	/* valid when cg_on; the spawner inherits it */
 	bool cg_on;		/* a cgroups isolator is on: every task gets a cgroup */
 	bool private_dev;	/* tasks get a private /dev (v2 devices isolation, or forced) */

@@ -7,7 +7,8 @@
  *
  *   implemented  cgroups/{cpu,mem,devices,pids} (cgroups/all = those four),
  *                gpu/nvidia, posix/{cpu,mem} (accounting only),
- *                posix/disk and disk/du (sandbox usage)
+ *                posix/disk and disk/du (sandbox usage), linux/capabilities
+ *                and linux/nnp (capabilities.h)
  *   ignored      every other known name; listed once in the start-up log
  *                and in /state so nobody believes it is enforced
  *
@@ -55,9 +56,9 @@ static const struct iso_name KNOWN[] = {
 	{ "filesystem/shared", 0 },
 	{ "filesystem/windows", 0 },
 	{ "gpu/nvidia", ISO_GPU_NVIDIA },
-	{ "linux/capabilities", 0 },
+	{ "linux/capabilities", ISO_LINUX_CAPABILITIES },
 	{ "linux/devices", 0 },
-	{ "linux/nnp", 0 },
+	{ "linux/nnp", ISO_LINUX_NNP },
 	{ "linux/seccomp", 0 },
 	{ "namespaces/ipc", 0 },
 	{ "namespaces/pid", 0 },
@@ -83,7 +84,8 @@ static const struct iso_name BIT_NAMES[] = {
 	{ "cgroups/devices", ISO_CGROUPS_DEVICES }, { "cgroups/pids", ISO_CGROUPS_PIDS },
 	{ "gpu/nvidia", ISO_GPU_NVIDIA },	    { "posix/cpu", ISO_POSIX_CPU },
 	{ "posix/mem", ISO_POSIX_MEM },		    { "posix/disk", ISO_POSIX_DISK },
-	{ "disk/du", ISO_DISK_DU },
+	{ "disk/du", ISO_DISK_DU },		    { "linux/capabilities", ISO_LINUX_CAPABILITIES },
+	{ "linux/nnp", ISO_LINUX_NNP },
 };
 
 static const struct iso_name *lookup(const char *name)

@@ -21,6 +21,8 @@ enum iso_bit {
 	ISO_CGROUPS_DEVICES = 1u << 6,
 	ISO_CGROUPS_PIDS = 1u << 7,
 	ISO_GPU_NVIDIA = 1u << 8,
+	ISO_LINUX_CAPABILITIES = 1u << 9, /* capabilities.h */
+	ISO_LINUX_NNP = 1u << 10,	  /* no_new_privs for every task */
 };
 
 #define ISO_FLAG_MAX 4096   /* longest --isolation value accepted */

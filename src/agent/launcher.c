@@ -303,6 +303,12 @@ json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, si
 	if (json_array_size(l.uris) > 0)
 		fetch_limit_of(a, t, &l.fetch_limit_bytes, what, sizeof(what));
 	l.fetch_limit_what = what;
+	if (caps_plan_for(&a->caps, jget(jget(t->spec.json, "container"), "linux_info"), &l.caps,
+			  err, errlen)) {
+		launcher_strv_free(l.envp);
+		launcher_strv_free(l.argv);
+		return NULL;
+	}
 	l.notify_name = a->notify_name + 1;
 	l.notify_len = a->notify_name_len - 1;
 	spec = sup_launch_json(&l);

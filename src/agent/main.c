@@ -105,6 +105,12 @@ const struct flag_def agent_flag_defs[] = {
 	  "Time after which finished sandboxes are removed" },
 	{ "fetcher_cache_dir", NULL, FLAG_PATH, F(fetcher_cache_dir), NULL,
 	  "Accepted for compatibility" },
+	{ "effective_capabilities", NULL, FLAG_JSON, F(effective_capabilities), NULL,
+	  "With linux/capabilities: capabilities every task gets, as a CapabilityInfo "
+	  "{\"capabilities\":[\"NET_RAW\"]} (ambient); absent = the user's default" },
+	{ "bounding_capabilities", NULL, FLAG_JSON, F(bounding_capabilities), NULL,
+	  "With linux/capabilities: the most any task may have or ask for (its bounding set), "
+	  "a CapabilityInfo; absent = all" },
 	{ "fetcher_max_size", NULL, FLAG_BYTES, F(fetcher_max_size), "16GB",
 	  "Most a task's URIs may write into its sandbox in all (downloads and what their "
 	  "archives unpack to); a task with a disk resource gets the smaller of the two" },
@@ -164,6 +170,54 @@ static int parse_attributes(const char *text, json_t **out, char *err, size_t er
 		return r;
 	}
 	*out = arr;
+	return 0;
+}
+
+/* linux/capabilities, linux/nnp and the capability flags (capabilities.h). */
+static int caps_configure(struct agent *a, char *err, size_t errlen)
+{
+	struct caps_agent *c = &a->caps;
+	const struct agent_flags *f = &a->flags;
+	char e[512], b[512];
+
+	memset(c, 0, sizeof(*c));
+	c->on = iso_has(&a->iso, ISO_LINUX_CAPABILITIES);
+	c->nnp = iso_has(&a->iso, ISO_LINUX_NNP);
+	c->known = caps_kernel_known();
+	if (f->effective_capabilities) {
+		if (caps_flag_parse(f->effective_capabilities, "--effective_capabilities",
+				    &c->effective, err, errlen) < 0)
+			return -EINVAL;
+		c->has_effective = true;
+	}
+	if (f->bounding_capabilities) {
+		if (caps_flag_parse(f->bounding_capabilities, "--bounding_capabilities",
+				    &c->bounding, err, errlen) < 0)
+			return -EINVAL;
+		c->has_bounding = true;
+	}
+	if (c->has_effective && c->has_bounding && (c->effective & ~c->bounding)) {
+		caps_mask_text(c->effective & ~c->bounding, e, sizeof(e));
+		return snprintf(err, errlen,
+				"flag --effective_capabilities: %s outside --bounding_capabilities",
+				e),
+		       -EINVAL;
+	}
+	if (c->on && geteuid() != 0)
+		return snprintf(err, errlen,
+				"flag --isolation: linux/capabilities needs the agent to run as "
+				"root (it drops capabilities with CAP_SETPCAP)"),
+		       -EINVAL;
+	if (!c->on && (c->has_effective || c->has_bounding))
+		log_warnx("agent: --effective_capabilities and --bounding_capabilities have no "
+			  "effect without linux/capabilities in --isolation");
+	if (c->on) {
+		caps_mask_text(c->effective, e, sizeof(e));
+		caps_mask_text(c->bounding, b, sizeof(b));
+		log_info("agent: linux/capabilities: effective %s, bounding %s%s",
+			 c->has_effective ? e : "(the user's default)",
+			 c->has_bounding ? b : "(all)", c->nnp ? "; no_new_privs" : "");
+	}
 	return 0;
 }
 
@@ -246,7 +300,7 @@ static int validate_and_load(struct agent *a, const struct flags_result *fr, cha
 	} else {
 		a->attributes = json_array();
 	}
-	if (ctz_parse(a, err, errlen) < 0)
+	if (ctz_parse(a, err, errlen) < 0 || caps_configure(a, err, errlen) < 0)
 		return -EINVAL;
 	if (!f->work_dir || !f->work_dir[0])
 		return snprintf(err, errlen, "flag --work_dir is required"), -EINVAL;

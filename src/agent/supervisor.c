@@ -56,6 +56,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/capabilities.h"
 #include "agent/container.h"
 #include "agent/fetcher.h"
 #include "agent/supervisor.h"
@@ -126,6 +127,7 @@ enum task_stage {
 	STAGE_EXEC,
 	STAGE_CGROUP,
 	STAGE_DEVICES,
+	STAGE_CAPABILITIES,
 };
 
 struct task_failure {
@@ -182,6 +184,8 @@ static void __attribute__((noreturn)) task_main(const struct launch_spec *s, con
 		task_fail(errfd, stage == 1 ? STAGE_CGROUP : STAGE_DEVICES, -r, NULL);
 	if (chdir(s->sandbox) < 0)
 		task_fail(errfd, STAGE_SANDBOX, errno, NULL);
+	if ((r = caps_apply_as_root(&s->caps, c->change ? c->uid == 0 : geteuid() == 0)) < 0)
+		task_fail(errfd, STAGE_CAPABILITIES, -r, NULL);
 	if (c->change) {
 		if (chown(".", c->uid, c->gid) < 0)
 			task_fail(errfd, STAGE_CHOWN, errno, NULL);
@@ -191,6 +195,8 @@ static void __attribute__((noreturn)) task_main(const struct launch_spec *s, con
 		if (setuid(0) == 0)
 			task_fail(errfd, STAGE_SETUID, EPERM, NULL);
 	}
+	if ((r = caps_apply_as_user(&s->caps)) < 0)
+		task_fail(errfd, STAGE_CAPABILITIES, -r, NULL);
 	open_output(errfd, "stdout", STDOUT_FILENO);
 	open_output(errfd, "stderr", STDERR_FILENO);
 	/* "." (the cwd): the sandbox's parents need not be searchable by the task's user. */
@@ -239,6 +245,10 @@ static void describe_failure(const struct launch_spec *s, const struct task_fail
 		break;
 	case STAGE_DEVICES:
 		snprintf(out, size, "cannot give the task its private /dev: %s", e);
+		break;
+	case STAGE_CAPABILITIES:
+		snprintf(out, size, "cannot set the task's Linux capabilities or no_new_privs: %s",
+			 e);
 		break;
 	default:
 		snprintf(out, size, "cannot execute '%s': %s", s->exec_file, e);

@@ -66,7 +66,7 @@ int sup_checkpoint_parse(const json_t *info, struct sup_checkpoint *out, struct 
 
 json_t *sup_launch_json(const struct launch_spec *l)
 {
-	json_t *argv = json_array(), *env = json_array(), *o;
+	json_t *argv = json_array(), *env = json_array(), *o, *caps;
 
 	for (size_t i = 0; l->argv && l->argv[i]; i++)
 		json_array_append_new(argv, json_string(l->argv[i]));
@@ -86,6 +86,8 @@ json_t *sup_launch_json(const struct launch_spec *l)
 	}
 	if (l->container)
 		json_object_set(o, "container", (json_t *)l->container);
+	if ((caps = caps_plan_json(&l->caps)))
+		json_object_set_new(o, "capabilities", caps);
 	return o;
 }
 
@@ -134,6 +136,8 @@ const char *sup_launch_parse(const json_t *info, struct launch_spec *l)
 		return "the task's checkpoint has no usable launch description";
 	if (fetch_limit < 0)
 		return "the task's checkpoint has a negative launch.fetch_limit_bytes";
+	if (caps_plan_parse(jget(launch, "capabilities"), "launch.capabilities", &l->caps, &err) < 0)
+		return "the task's checkpoint has an unusable launch.capabilities";
 	l->uris = uris;
 	l->fetch_limit_bytes = (uint64_t)fetch_limit;
 	l->container = container;

@@ -12,6 +12,8 @@
  *        "launch"?: {"user"?, "hostname", "exec_file", "path_search",
  *                    "argv": [...], "env": ["K=V", ...], "uris"?: [...],
  *                    "fetch_limit_bytes"?, "fetch_limit_what"?,
+ *                    "capabilities"?: {"effective"?: [names], "bounding"?: [names],
+ *                                      "nnp"},
  *                    "notify", "container"?: {...}}}
  *     "launch" is what the supervisor runs (struct launch_spec); a launch
  *     the agent refused has none. "container" is containerizer.h's object.
@@ -38,6 +40,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "agent/capabilities.h"
 #include "core/json.h"
 
 struct cg_system;
@@ -79,6 +82,7 @@ struct launch_spec {
 	const json_t *uris;    /* CommandInfo.uris, or NULL */
 	uint64_t fetch_limit_bytes; /* what the URIs may write in all (its disk); 0 = no limit */
 	const char *fetch_limit_what; /* that limit in words, for the failure message */
+	struct caps_plan caps;	       /* capabilities and no_new_privs (capabilities.h) */
 	const char *notify_name; /* the agent's abstract socket name, without the leading NUL */
 	unsigned notify_len;
 	const json_t *container;    /* the "container" object (containerizer.h), or NULL */

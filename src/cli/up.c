@@ -446,9 +446,19 @@ static void start_agent(struct up *u)
 	snprintf(host, sizeof(host), "--hostname=%s", u->flags.ip);
 	snprintf(res, sizeof(res), "--resources=%s", u->flags.resources ? u->flags.resources : "");
 	{
+		/*
+		 * Tasks get no_new_privs; under a root agent also an empty
+		 * capability bounding set (docs/isolation.md).
+		 */
+		char *iso = geteuid() == 0
+				    ? "--isolation=posix/cpu,posix/mem,linux/capabilities,linux/nnp"
+				    : "--isolation=posix/cpu,posix/mem,linux/nnp";
 		char *argv[] = { "agora", "agent", master, ip, port, wd, cred, http_creds, host,
-				 "--registration_backoff_factor=200ms",
-				 u->flags.resources ? res : NULL, NULL };
+				 "--registration_backoff_factor=200ms", iso,
+				 u->flags.resources ? res : NULL, NULL, NULL };
+		if (geteuid() == 0)
+			argv[u->flags.resources ? 12 : 11] =
+				"--bounding_capabilities={\"capabilities\":[]}";
 		u->pids[CHILD_AGENT] = spawn(u, "agent", argv);
 	}
 }

@@ -35,6 +35,11 @@ def install():
 
 
 def test_mesos_framework_scheduler_runs_a_task(cluster):
+    if not shutil.which("node"):
+        # a host without node (e.g. a GPU machine the suite was copied to) says so and
+        # goes on; where `make deps` ran, node is there and the test runs
+        pytest.skip("node is not installed: the npm mesos-framework compat test needs node "
+                    "and npm (make deps)")
     dest = install()
     shutil.copy(os.path.join(SRC, "scheduler.js"), dest)
     cluster.master("--no-authenticate_frameworks")

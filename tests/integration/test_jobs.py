@@ -207,6 +207,21 @@ def test_seed_gpu_job_as_mesos_runs_on_a_gpu(cluster, tmp_path):
     cluster.master(f"--acls={SEED}/master-acls.json")
     env = {"AGORA_NVML_LIBRARY": os.path.join(BUILD, "helpers/fake-nvml/libnvidia-ml.so.1"),
            "AGORA_FAKE_NVML_GPUS": "2", "AGORA_NVIDIA_DEV_DIR": str(devdir)}
+    root = f"agora-it-{os.getpid()}-jobs"
+    try:
+        run_seed_gpu_job(cluster, env, root, uid)
+    finally:
+        kill_leftovers(cluster.path("agent"))
+        cluster.stop()
+        # the cgroup root: one per v1 controller, or the v2 one
+        for d in glob.glob(f"/sys/fs/cgroup/*/{root}") + glob.glob(f"/sys/fs/cgroup/{root}"):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+
+
+def run_seed_gpu_job(cluster, env, root, uid):
     port = free_port()
     cluster.spawn("agent", ["agent", f"--master=127.0.0.1:{cluster.master_port}",
                             "--ip=127.0.0.1", f"--port={port}",
@@ -214,7 +229,7 @@ def test_seed_gpu_job_as_mesos_runs_on_a_gpu(cluster, tmp_path):
                             f"--credential={SEED}/slave-credential-pair",
                             "--registration_backoff_factor=100ms",
                             "--isolation=gpu/nvidia,cgroups/devices",
-                            f"--cgroups_root=agora-it-{os.getpid()}",
+                            f"--cgroups_root={root}",
                             "--resources=cpus:2;mem:2048;disk:4096"], env=env)
     st = cluster.wait_agents(1)
     assert st[0]["resources"]["gpus"] == 2
@@ -229,13 +244,6 @@ def test_seed_gpu_job_as_mesos_runs_on_a_gpu(cluster, tmp_path):
     out = jobs.stdout("host-gpu-test")
     assert f"uid={uid}(mesos)" in out
     assert "GPU=GPU-" in out
-    kill_leftovers(cluster.path("agent"))
-    cluster.stop()
-    for d in glob.glob(f"/sys/fs/cgroup/*/agora-it-{os.getpid()}"):
-        try:
-            os.rmdir(d)
-        except OSError:
-            pass
 
 
 def test_gpu_job_without_gpus_says_why(jobs):

@@ -12,8 +12,10 @@ from test_tasks_agent import AUTH, TASK_USER, kill_leftovers, launch, env  # noq
 def test_agent_killed_tasks_are_lost_after_the_ping_timeout(env):
     launch(env, "doomed", "sleep 60")
     env.sched.wait_update("doomed", "TASK_RUNNING")
-    kill_leftovers(env.work_dir)  # no task may outlive this test's agent
+    # the agent first: killed the other way round, it may see its supervisor
+    # die and report TASK_FAILED before it goes
     env.agent.kill(signal.SIGKILL)
+    kill_leftovers(env.work_dir)  # no task may outlive this test's agent
     # --agent_ping_timeout=1secs x --max_agent_ping_timeouts=3 in the fixture
     st = env.sched.wait_update("doomed", "TASK_LOST", timeout=15)
     assert st["reason"] == "REASON_AGENT_REMOVED"
@@ -34,8 +36,8 @@ def test_partition_aware_framework_gets_unreachable(cluster):
     offer = s.wait_offer()
     s.launch(offer, [task_info("p1", offer, "sleep 60")])
     s.wait_update("p1", "TASK_RUNNING")
-    kill_leftovers(cluster.path("agent"))
     agent.kill(signal.SIGKILL)
+    kill_leftovers(cluster.path("agent"))
     s.wait_update("p1", "TASK_UNREACHABLE", timeout=15)
     s.close()
 

@@ -121,3 +121,113 @@ def test_download_past_the_tasks_disk_fails_the_task(env):
     launch(env, "fits", "test -s big.bin", uris=[{"value": f"file://{big}", "extract": False}],
            resources="cpus:0.1;mem:32;disk:20")
     env.sched.wait_update("fits", "TASK_FINISHED")
+
+
+# ---- linux/capabilities and linux/nnp ----
+
+CAPS_AGENT = ("--isolation=posix/cpu,posix/mem,linux/capabilities,linux/nnp",
+              '--bounding_capabilities={"capabilities":["NET_RAW","CHOWN","SETUID"]}',
+              '--effective_capabilities={"capabilities":["NET_RAW"]}')
+NET_RAW, CHOWN, SETUID = 1 << 13, 1 << 0, 1 << 7
+SHOW_CAPS = "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status"
+
+
+def proc_status(env, task_id):
+    fields = {}
+    for line in read(os.path.join(sandbox_of(env, task_id), "stdout")).splitlines():
+        name, value = line.split(":", 1)
+        fields[name] = int(value.strip(), 16 if name.startswith("Cap") else 10)
+    return fields
+
+
+def linux_info(effective=None, bounding=None):
+    info = {}
+    if effective is not None:
+        info["effective_capabilities"] = {"capabilities": effective}
+    if bounding is not None:
+        info["bounding_capabilities"] = {"capabilities": bounding}
+    return {"type": "MESOS", "linux_info": info}
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="capabilities need a root agent")
+@pytest.mark.parametrize("env", [CAPS_AGENT], indirect=True)
+def test_a_task_gets_the_agents_capability_sets_and_no_new_privs(env):
+    launch(env, "default-caps", SHOW_CAPS, user="nobody")
+    env.sched.wait_update("default-caps", "TASK_FINISHED")
+    st = proc_status(env, "default-caps")
+    assert st["CapBnd"] == NET_RAW | CHOWN | SETUID, hex(st["CapBnd"])
+    assert st["CapEff"] == st["CapPrm"] == st["CapAmb"] == NET_RAW, st
+    assert st["NoNewPrivs"] == 1
+
+    # a task's own sets, within the agent's bounding set
+    launch(env, "own-caps", SHOW_CAPS, user="nobody",
+           container=linux_info(effective=["CHOWN"], bounding=["CHOWN", "SETUID"]))
+    env.sched.wait_update("own-caps", "TASK_FINISHED")
+    st = proc_status(env, "own-caps")
+    assert st["CapBnd"] == CHOWN | SETUID and st["CapEff"] == CHOWN, st
+    assert st["NoNewPrivs"] == 1
+
+    # an empty effective set: nothing at all
+    launch(env, "no-caps", SHOW_CAPS, user="nobody", container=linux_info(effective=[]))
+    env.sched.wait_update("no-caps", "TASK_FINISHED")
+    st = proc_status(env, "no-caps")
+    assert st["CapEff"] == st["CapPrm"] == st["CapAmb"] == 0
+    assert st["CapBnd"] == NET_RAW | CHOWN | SETUID
+
+    # asking for more than the agent's bounding set refuses the task
+    launch(env, "greedy", "true", user="nobody", container=linux_info(effective=["SYS_ADMIN"]))
+    st = env.sched.wait_update("greedy", "TASK_FAILED")
+    assert st["message"] == ("container.linux_info asks for SYS_ADMIN, outside this agent's "
+                             "--bounding_capabilities (CHOWN,SETUID,NET_RAW)"), st
+    launch(env, "typo", "true", user="nobody", container=linux_info(effective=["NET_RAWW"]))
+    st = env.sched.wait_update("typo", "TASK_FAILED")
+    assert st["message"] == ("container.linux_info.effective_capabilities.capabilities[0]: "
+                             "unknown capability 'NET_RAWW'"), st
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="user switching needs root")
+def test_capabilities_asked_of_an_agent_without_the_isolator_refuse_the_task(env):
+    launch(env, "wants-caps", "true", user="nobody", container=linux_info(effective=["NET_RAW"]))
+    st = env.sched.wait_update("wants-caps", "TASK_FAILED")
+    assert "without the linux/capabilities isolator" in st["message"], st
+    launch(env, "plain", SHOW_CAPS, user="nobody")
+    env.sched.wait_update("plain", "TASK_FINISHED")
+    assert proc_status(env, "plain")["NoNewPrivs"] == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="capabilities need a root agent")
+def test_agora_up_drops_the_bounding_set_and_sets_no_new_privs(tmp_path):
+    import glob
+    import re
+    import signal
+    import subprocess
+    import time
+    from conftest import AGORA, free_port
+    mport, aport, jport = free_port(), free_port(), free_port()
+    p = subprocess.Popen([AGORA, "up", f"--work_dir={tmp_path}/up", f"--master_port={mport}",
+                          f"--agent_port={aport}", f"--jobs_port={jport}",
+                          "--resources=cpus:1;mem:512;disk:512"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
+    out = ""
+    try:
+        deadline = time.monotonic() + 30
+        while "Ctrl-C stops everything" not in out and time.monotonic() < deadline:
+            line = p.stdout.readline()
+            if not line:
+                break
+            out += line
+        lines = out.splitlines()
+        i = [n for n, line in enumerate(lines) if " execute " in line][0]
+        cmd = lines[i].strip().rstrip("\\") + " " + lines[i + 1].strip()
+        cmd = re.sub(r"--command='[^']*'", f"--command=\"{SHOW_CAPS}\"", cmd)
+        r = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and "TASK_FINISHED" in r.stdout, r.stdout + r.stderr
+        (stdout,) = {os.path.realpath(f) for f in glob.glob(
+            f"{tmp_path}/up/agent/slaves/*/frameworks/*/executors/*/runs/*/stdout")}
+        fields = dict(line.split(":", 1) for line in read(stdout).splitlines())
+        assert int(fields["CapBnd"], 16) == 0, fields
+        assert int(fields["CapEff"], 16) == 0 and int(fields["NoNewPrivs"]) == 1, fields
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=20)

@@ -122,7 +122,7 @@ static void test_every_mesos_name_accepted(void **state)
 	}
 	iso = parse_ok(all);
 	expect_enabled(&iso, "cgroups/cpu,cgroups/mem,cgroups/devices,cgroups/pids,gpu/nvidia,"
-			     "posix/cpu,posix/mem,posix/disk,disk/du");
+			     "posix/cpu,posix/mem,posix/disk,disk/du,linux/capabilities,linux/nnp");
 }
 
 static void test_bits(void **state)
