@@ -30,6 +30,7 @@ from xml.sax.saxutils import quoteattr, escape
 # gets its own row, and a new name fits a prefix its module already owns.
 PREFIXES = """
 core/acl.c                              acl
+core/attributes.c                       attributes
 core/auth.c                             auth
 core/credentials.c                      cred
 core/daemon.c                           daemon
@@ -72,12 +73,14 @@ agent/detect.c                          detect
 agent/fetch_libs.c                      fetch_libs
 agent/fetcher.c                         fetcher
 agent/files_api.c                       files
+agent/gc.c                              gc
 agent/gpu.c                             gpu
 agent/http_api.c                        agent_http
 agent/isolation.c                       iso
 agent/launcher.c                        launcher
 agent/main.c                            agent_main agent_flag
 agent/master_link.c                     link
+agent/master_events.c                   mevent
 agent/monitor.c                         mon
 agent/spawner.c                         spawner
 agent/status_updates.c                  status
@@ -95,6 +98,7 @@ jobs/main.c                             jobs_main
 jobs/schedule.c                         schedule
 jobs/store.c                            jstore
 
+cli/cli.c                               cli_fail
 cli/execute.c                           cli_execute
 cli/job.c                               cli_job
 cli/up.c                                cli_up

@@ -9,6 +9,7 @@
  *   checkpoint.c   <work_dir>/meta: the agent id and what it registered with
  *   master_link.c  registration with the master: challenge, subscribe stream,
  *                  pings, back-off, events
+ *   master_events.c the master's events, parsed into C types (master_events.h)
  *   http_api.c     route table and /state, /health, /flags, /metrics
  *   files_api.c    the Files API over the task sandboxes (files_api.h)
  *   tasks.c        the task table, task state machine, LAUNCH/KILL/ACKNOWLEDGE
@@ -32,6 +33,8 @@
  *   cgroups.c      cgroup v1/v2 detection and operations (cgroups.h)
  *   gpu.c          NVIDIA GPUs through NVML (gpu.h)
  *   monitor.c      /monitor/statistics and per-task usage
+ *   gc.c           finished sandboxes removed --gc_delay later, sooner when the
+ *                  disk fills (gc.h, docs/sandbox-gc.md)
  * tasks.h declares the task types (struct atask); TaskState is core/mesos.h.
  */
 #ifndef AGORA_AGENT_AGENT_H
@@ -54,6 +57,14 @@
 #include "core/resources.h"
 
 struct atask;
+struct gc;
+struct agent;
+struct sup_datagram;
+
+/* A datagram from a process of the agent's uid (launcher.c). */
+typedef void launcher_notify_fn(struct agent *a, pid_t sender, const struct sup_datagram *d);
+/* The spawner's answer to a launch: the supervisor's pid and pidfd, or pid < 0 and why. */
+typedef void spawner_done_fn(struct atask *t, pid_t pid, int pidfd, const char *why);
 
 struct agent_flags {
 	char *master;
@@ -94,6 +105,7 @@ struct agent_flags {
 	char *docker_store_dir;
 	char *sandbox_directory;
 	double gc_delay;
+	double gc_disk_headroom;
 	char *fetcher_cache_dir;
 	uint64_t fetcher_max_size;
 	char *effective_capabilities;
@@ -165,6 +177,7 @@ struct agent {
 	char notify_name[108];	   /* its abstract socket name (leading NUL) */
 	unsigned notify_name_len;  /* bytes of notify_name in the address */
 	struct event *notify_event;
+	launcher_notify_fn *notify_cb;
 	struct event *sigchld;
 
 	/* isolation (containerizer.c) */
@@ -182,6 +195,9 @@ struct agent {
 	struct event *spawn_in;
 	uint64_t spawn_seq;			  /* last request number */
 	struct atask *spawn_head, *spawn_tail; /* launches awaiting their reply, in order */
+	spawner_done_fn *spawn_done;	       /* who hears the replies (tasks.c) */
+
+	struct gc *gc; /* finished sandboxes waiting for removal (gc.c) */
 };
 
 extern const struct flag_def agent_flag_defs[];

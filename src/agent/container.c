@@ -79,52 +79,28 @@ void ctr_bytes_text(uint64_t bytes, char *buf, size_t size)
 
 /* ---- the "container" object ---- */
 
-static int parse_devices(struct ctr *c, const json_t *arr, char *why, size_t whylen)
+static void read_devices(struct ctr *c, const struct sup_container *spec)
 {
-	const json_t *d;
-	size_t i;
-
-	if (json_array_size(arr) > CTR_MAX_DEVICES)
-		return snprintf(why, whylen, "the task is given more than %d devices",
-				CTR_MAX_DEVICES),
-		       -EINVAL;
-	json_array_foreach(arr, i, d) {
-		const char *type = json_string_value(json_object_get(d, "type"));
-		json_t *major = json_object_get(d, "major"), *minor = json_object_get(d, "minor");
+	for (size_t i = 0; i < spec->ndevices && i < CTR_MAX_DEVICES; i++) {
 		struct cg_device *dev = &c->devices[i];
-
-		if (!type || (strcmp(type, "c") && strcmp(type, "b")) || !json_is_integer(major) ||
-		    !json_is_integer(minor) || !json_is_string(json_object_get(d, "path")))
-			return snprintf(why, whylen,
-					"the task's checkpoint has a malformed device entry %zu", i),
-			       -EINVAL;
-		dev->type = type[0];
-		dev->major = json_integer_value(major);
-		dev->minor = json_integer_value(minor);
+		dev->type = spec->devices[i].type;
+		dev->major = spec->devices[i].major;
+		dev->minor = spec->devices[i].minor;
 		str_copy(dev->access, "rwm", sizeof(dev->access));
 	}
 	c->lim.allow = c->devices;
-	c->lim.nallow = json_array_size(arr);
-	return 0;
+	c->lim.nallow = spec->ndevices;
 }
 
-static double num(const json_t *spec, const char *key)
+static void read_limits(struct ctr *c, const struct sup_container *spec)
 {
-	const json_t *v = json_object_get(spec, key);
-	return json_is_number(v) ? json_number_value(v) : 0;
-}
-
-static void read_limits(struct ctr *c, const json_t *spec)
-{
-	double mem = num(spec, "mem_bytes"), disk = num(spec, "disk_limit_bytes");
-
-	c->lim.cpus = num(spec, "cpus");
-	c->lim.cfs_quota = json_is_true(json_object_get(spec, "cfs"));
-	c->lim.mem_bytes = mem > 0 ? (uint64_t)mem : 0;
-	c->lim.restrict_devices = json_is_true(json_object_get(spec, "restrict_devices"));
-	c->disk_limit = disk > 0 ? (uint64_t)disk : 0;
-	c->disk_watch = num(spec, "disk_watch");
-	c->enforce_disk = json_is_true(json_object_get(spec, "enforce_disk"));
+	c->lim.cpus = spec->cpus;
+	c->lim.cfs_quota = spec->cfs;
+	c->lim.mem_bytes = spec->mem_bytes;
+	c->lim.restrict_devices = spec->restrict_devices;
+	c->disk_limit = spec->disk_limit_bytes;
+	c->disk_watch = spec->disk_watch;
+	c->enforce_disk = spec->enforce_disk;
 }
 
 /* ---- OOM watch ---- */
@@ -247,12 +223,11 @@ static int plan_standard_dev(struct ctr *c, const char *stg)
  * AGORA_NVIDIA_DEV_DIR at a directory), overlay 1 replaces that directory
  * with only the task's nodes.
  */
-static int plan_private_dev(struct ctr *c, const json_t *spec, const char *run_meta)
+static int plan_private_dev(struct ctr *c, const struct sup_container *spec,
+			    const char *run_meta)
 {
-	const char *dev_dir = json_string_value(json_object_get(spec, "dev_dir"));
-	const json_t *devs = json_object_get(spec, "devices"), *d;
+	const char *dev_dir = spec->dev_dir;
 	bool separate = dev_dir && strcmp(dev_dir, "/dev");
-	size_t i;
 	int r;
 
 	r = add_overlay(c, run_meta, "dev", "/dev");
@@ -260,8 +235,8 @@ static int plan_private_dev(struct ctr *c, const json_t *spec, const char *run_m
 		r = plan_standard_dev(c, c->overlays[0].staging);
 	if (!r && separate)
 		r = add_overlay(c, run_meta, "gpudev", dev_dir);
-	json_array_foreach(devs, i, d) {
-		const char *path = json_string_value(json_object_get(d, "path"));
+	for (size_t i = 0; i < spec->ndevices; i++) {
+		const char *path = spec->devices[i].path;
 		const char *base = path ? strrchr(path, '/') : NULL;
 		if (r || !base || !base[1])
 			break;
@@ -339,20 +314,37 @@ static void release(struct ctr *c)
 	c->oom_fd = c->oom_ctl = -1;
 }
 
-int ctr_setup(struct ctr *c, const json_t *spec, const struct cg_system *cg,
+static int setup(struct ctr *c, const struct sup_container *spec, const struct cg_system *cg,
+		 const char *run_meta, char *why, size_t whylen);
+
+int ctr_setup(struct ctr *c, const json_t *obj, const struct cg_system *cg,
 	      const char *run_meta, char *why, size_t whylen)
 {
-	const char *name = json_string_value(json_object_get(spec, "cgroup"));
-	char err[512];
+	struct sup_container *spec;
 	int r;
 
 	memset(c, 0, sizeof(*c));
 	c->oom_fd = c->oom_ctl = -1;
-	if (!spec)
+	if (!obj)
 		return 0;
+	spec = xcalloc(1, sizeof(*spec));
+	r = sup_container_parse(obj, spec, why, whylen);
+	if (r == 0)
+		r = setup(c, spec, cg, run_meta, why, whylen);
+	free(spec);
+	return r;
+}
+
+/* ctr_setup() for a decoded container object. */
+static int setup(struct ctr *c, const struct sup_container *spec, const struct cg_system *cg,
+		 const char *run_meta, char *why, size_t whylen)
+{
+	const char *name = spec->cgroup;
+	char err[512];
+	int r;
+
 	read_limits(c, spec);
-	if ((r = parse_devices(c, json_object_get(spec, "devices"), why, whylen)) < 0)
-		return r;
+	read_devices(c, spec);
 	if (name) {
 		if (!cg || cg->nhier == 0)
 			return snprintf(why, whylen, "the task asks for cgroup %s but this agent "
@@ -363,10 +355,10 @@ int ctr_setup(struct ctr *c, const json_t *spec, const struct cg_system *cg,
 		if ((r = cg_create(cg, name, &c->lim, err, sizeof(err))) < 0)
 			return snprintf(why, whylen, "cannot create the task's cgroup: %s", err), r;
 		c->have_cgroup = true;
-		if (json_is_true(json_object_get(spec, "mem_watch")) && (cg->have & CG_MEM))
+		if (spec->mem_watch && (cg->have & CG_MEM))
 			arm_oom(c);
 	}
-	if (json_is_true(json_object_get(spec, "private_dev")) &&
+	if (spec->private_dev &&
 	    (r = plan_private_dev(c, spec, run_meta)) < 0) {
 		snprintf(why, whylen, "cannot prepare the task's private /dev under %s: %s",
 			 run_meta, strerror(-r));

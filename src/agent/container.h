@@ -15,8 +15,9 @@
 #include <sys/types.h>
 
 #include "agent/cgroups.h"
+#include "agent/supervisor_proto.h"
 
-#define CTR_MAX_DEVICES 32 /* device nodes one task may be given */
+#define CTR_MAX_DEVICES SUP_MAX_DEVICES
 #define CTR_MAX_MOUNTS 48  /* entries of a private /dev */
 
 

@@ -172,46 +172,38 @@ static int allocate_gpus(struct atask *t, struct task_outcome *o, bool *passthro
 	return 0;
 }
 
-static json_t *devices_json(const struct atask *t)
-{
-	struct gpu_dev devs[CTR_MAX_DEVICES];
-	size_t n = gpu_devices_for(&t->agent->gpus, t->gpus, t->ngpus, devs, CTR_MAX_DEVICES);
-	json_t *arr = json_array();
-
-	for (size_t i = 0; i < n && i < CTR_MAX_DEVICES; i++) {
-		char type[2] = { devs[i].type, '\0' };
-		json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:s}", "type", type,
-						     "major", devs[i].major, "minor",
-						     devs[i].minor, "path", devs[i].path));
-	}
-	return arr;
-}
-
-static void add_devices(const struct atask *t, json_t *spec)
+/* The task's GPUs and device rules into spec; devs holds the nodes' paths. */
+static void add_devices(const struct atask *t, struct sup_container *spec, struct gpu_dev *devs)
 {
 	struct agent *a = t->agent;
-	json_t *gpus;
+	size_t n;
 
 	if (a->cg_on && (a->cg.have & CG_DEVICES))
-		json_object_set_new(spec, "restrict_devices", json_true());
+		spec->restrict_devices = true;
 	if (a->private_dev) {
-		json_object_set_new(spec, "private_dev", json_true());
-		json_object_set_new(spec, "dev_dir", json_string(a->gpus.dev_dir));
+		spec->private_dev = true;
+		spec->dev_dir = a->gpus.dev_dir;
 	}
 	if (!t->ngpus)
 		return;
-	json_object_set_new(spec, "devices", devices_json(t));
-	gpus = json_array();
-	for (size_t i = 0; i < t->ngpus; i++)
-		json_array_append_new(gpus, json_integer(t->gpus[i]));
-	json_object_set_new(spec, "gpus", gpus);
+	n = gpu_devices_for(&a->gpus, t->gpus, t->ngpus, devs, SUP_MAX_DEVICES);
+	for (size_t i = 0; i < n && i < SUP_MAX_DEVICES; i++) {
+		spec->devices[i].type = devs[i].type;
+		spec->devices[i].major = devs[i].major;
+		spec->devices[i].minor = devs[i].minor;
+		spec->devices[i].path = devs[i].path;
+		spec->ndevices++;
+	}
+	for (size_t i = 0; i < t->ngpus && i < SUP_MAX_GPUS; i++)
+		spec->gpus[spec->ngpus++] = t->gpus[i];
 }
 
 int ctz_prepare(struct atask *t, json_t **out, struct task_outcome *o)
 {
 	struct agent *a = t->agent;
 	bool passthrough, disk = iso_has(&a->iso, ISO_POSIX_DISK | ISO_DISK_DU);
-	json_t *spec;
+	struct gpu_dev devs[SUP_MAX_DEVICES];
+	struct sup_container *spec;
 
 	*out = NULL;
 	limits_of(t);
@@ -219,26 +211,24 @@ int ctz_prepare(struct atask *t, json_t **out, struct task_outcome *o)
 		return 1;
 	if (!a->cg_on && !disk && !a->private_dev)
 		return 0; /* invariant 3 */
-	spec = json_object();
+	spec = xcalloc(1, sizeof(*spec));
 	if (a->cg_on) {
-		json_object_set_new(spec, "cgroup", json_string(t->container_id));
-		json_object_set_new(spec, "cpus", json_real(t->cpus_limit));
-		json_object_set_new(spec, "cfs", json_boolean(a->flags.cgroups_enable_cfs));
-		json_object_set_new(spec, "mem_bytes", json_integer((json_int_t)t->mem_limit_bytes));
-		if (a->cg.have & CG_MEM)
-			json_object_set_new(spec, "mem_watch", json_true());
+		spec->cgroup = t->container_id;
+		spec->cpus = t->cpus_limit;
+		spec->cfs = a->flags.cgroups_enable_cfs;
+		spec->mem_bytes = t->mem_limit_bytes;
+		spec->mem_watch = (a->cg.have & CG_MEM) != 0;
 		t->has_cgroup = true;
 	}
 	if (iso_has(&a->iso, ISO_CGROUPS_DEVICES) && !passthrough)
-		add_devices(t, spec);
+		add_devices(t, spec, devs);
 	if (disk) {
-		json_object_set_new(spec, "disk_watch", json_real(a->flags.disk_watch_interval));
-		json_object_set_new(spec, "disk_limit_bytes",
-				    json_integer((json_int_t)t->disk_limit_bytes));
-		json_object_set_new(spec, "enforce_disk",
-				    json_boolean(a->flags.enforce_container_disk_quota));
+		spec->disk_watch = a->flags.disk_watch_interval;
+		spec->disk_limit_bytes = t->disk_limit_bytes;
+		spec->enforce_disk = a->flags.enforce_container_disk_quota;
 	}
-	*out = spec;
+	*out = sup_container_json(spec);
+	free(spec);
 	return 0;
 }
 
@@ -292,22 +282,29 @@ void ctz_on_usage(struct atask *t, uint64_t disk_used_bytes)
 
 /* ---- recovery ---- */
 
-void ctz_task_recovered(struct atask *t, const json_t *launch)
+void ctz_task_recovered(struct atask *t, const json_t *container)
 {
-	const json_t *spec = json_object_get(launch, "container");
-	const json_t *gpus = json_object_get(spec, "gpus"), *g;
-	size_t i, n = 0;
+	struct sup_container *spec;
+	char why[256];
 
 	limits_of(t);
-	t->has_cgroup = json_is_string(json_object_get(spec, "cgroup"));
-	if (!json_is_array(gpus) || json_array_size(gpus) == 0 || json_array_size(gpus) > GPU_MAX)
+	if (!container)
 		return;
-	t->gpus = xcalloc(json_array_size(gpus), sizeof(unsigned));
-	json_array_foreach(gpus, i, g)
-		if (json_is_integer(g) && json_integer_value(g) >= 0 &&
-		    json_integer_value(g) < 65536)
-			t->gpus[n++] = (unsigned)json_integer_value(g);
-	t->ngpus = n;
+	spec = xcalloc(1, sizeof(*spec));
+	if (sup_container_parse(container, spec, why, sizeof(why)) < 0) {
+		log_warnx("agent: task %s of framework %s: %s; its cgroup and GPUs are not "
+			  "re-claimed",
+			  t->task_id, t->framework_id, why);
+		free(spec);
+		return;
+	}
+	t->has_cgroup = spec->cgroup != NULL;
+	if (spec->ngpus) {
+		t->gpus = xcalloc(spec->ngpus, sizeof(unsigned));
+		memcpy(t->gpus, spec->gpus, spec->ngpus * sizeof(unsigned));
+		t->ngpus = spec->ngpus;
+	}
+	free(spec);
 }
 
 void ctz_task_readopted(struct atask *t)

@@ -65,8 +65,8 @@ int ctz_prepare(struct atask *t, json_t **out, struct task_outcome *o);
 char **ctz_task_env(const struct atask *t);
 /* The task is terminal: its GPUs go back, a cgroup its supervisor left is killed and removed. */
 void ctz_task_ended(struct atask *t);
-/* Recovery: reads the container object of a checkpointed launch spec into t. */
-void ctz_task_recovered(struct atask *t, const json_t *launch);
+/* Recovery: t's limits, and its cgroup and GPUs from its launch's container object (may be NULL). */
+void ctz_task_recovered(struct atask *t, const json_t *container);
 /* Recovery: t was re-adopted alive; it holds its GPUs again. */
 void ctz_task_readopted(struct atask *t);
 /* Recovery, once every task is known: kills and removes cgroups no live task owns. */

@@ -99,18 +99,6 @@ struct sink {
 	struct fetch_ctx *c;
 };
 
-static int fail(struct fetch_ctx *c, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fetch_ctx *c, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 /* Masks the user:password part of a URL's authority as "***"; other text unchanged. */
 static void mask_credentials(const char *uri, char *out, size_t outlen)
 {
@@ -186,23 +174,23 @@ static int parse_item(const json_t *entry, size_t index, struct fetch_item *it,
 	memset(it, 0, sizeof(*it));
 	it->extract = true;
 	if (!json_is_object(entry))
-		return fail(c, -EINVAL, "%s: expected an object", where);
+		return str_fail(c->err, c->errlen, -EINVAL, "%s: expected an object", where);
 	if (jget_str(entry, "value", where, true, FETCH_MAX_URI_LEN, &it->value, &je) < 0 ||
 	    jget_bool(entry, "executable", where, false, &it->executable, &je) < 0 ||
 	    jget_bool(entry, "extract", where, false, &it->extract, &je) < 0 ||
 	    jget_bool(entry, "cache", where, false, &cache, &je) < 0 ||
 	    jget_str(entry, "output_file", where, false, PATH_MAX - 1, &output_file, &je) < 0)
-		return fail(c, -EINVAL, "%s", je.msg);
+		return str_fail(c->err, c->errlen, -EINVAL, "%s", je.msg);
 	mask_credentials(it->value, it->shown, sizeof(it->shown));
 	if (output_file) {
 		if (!relpath_ok(output_file))
-			return fail(c, -EINVAL,
+			return str_fail(c->err, c->errlen, -EINVAL,
 				    "%s.output_file: '%s' must be a relative path inside the "
 				    "sandbox, without '..' or '.' segments",
 				    where, output_file);
 		str_copy(it->dest, output_file, sizeof(it->dest));
 	} else if (uri_basename(it->value, it->dest, sizeof(it->dest)) < 0) {
-		return fail(c, -EINVAL,
+		return str_fail(c->err, c->errlen, -EINVAL,
 			    "%s: cannot tell a file name from '%s'; set output_file", where,
 			    it->shown);
 	}
@@ -300,34 +288,34 @@ static int fetch_local(struct fetch_item *it, int out_fd, struct fetch_ctx *c)
 	ssize_t n;
 
 	if (local_path(it->value, path, sizeof(path)) < 0)
-		return fail(c, -EINVAL,
+		return str_fail(c->err, c->errlen, -EINVAL,
 			    "fetch %s: only local file:// URLs (file:///path) are supported",
 			    it->shown);
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return fail(c, -errno, "fetch %s: %s", it->shown, strerror(errno));
+		return str_fail(c->err, c->errlen, -errno, "fetch %s: %s", it->shown, strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		rc = fail(c, -errno, "fetch %s: %s", it->shown, strerror(errno));
+		rc = str_fail(c->err, c->errlen, -errno, "fetch %s: %s", it->shown, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = fail(c, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, "fetch %s: %s", it->shown,
+		rc = str_fail(c->err, c->errlen, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, "fetch %s: %s", it->shown,
 			  S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
 		goto out;
 	}
 	if ((uint64_t)st.st_size > FETCH_MAX_BYTES) {
-		rc = fail(c, -EFBIG, "fetch %s: larger than the %llu-byte limit", it->shown,
+		rc = str_fail(c->err, c->errlen, -EFBIG, "fetch %s: larger than the %llu-byte limit", it->shown,
 			  (unsigned long long)FETCH_MAX_BYTES);
 		goto out;
 	}
 	if (fstat(out_fd, &dst) == 0 && dst.st_dev == st.st_dev && dst.st_ino == st.st_ino)
 		goto out; /* already in place: the URI names the sandbox file itself */
 	if (c->budget != UINT64_MAX && (uint64_t)st.st_size > c->budget) {
-		rc = fail(c, -EFBIG, "fetch %s: " OVER_BUDGET " %s", it->shown, c->limit_what);
+		rc = str_fail(c->err, c->errlen, -EFBIG, "fetch %s: " OVER_BUDGET " %s", it->shown, c->limit_what);
 		goto out;
 	}
 	if (ftruncate(out_fd, 0) < 0) {
-		rc = fail(c, -errno, "fetch %s: truncate %s: %s", it->shown, it->dest,
+		rc = str_fail(c->err, c->errlen, -errno, "fetch %s: truncate %s: %s", it->shown, it->dest,
 			  strerror(errno));
 		goto out;
 	}
@@ -336,16 +324,16 @@ static int fetch_local(struct fetch_item *it, int out_fd, struct fetch_ctx *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = fail(c, -errno, "fetch %s: %s", it->shown, strerror(errno));
+			rc = str_fail(c->err, c->errlen, -errno, "fetch %s: %s", it->shown, strerror(errno));
 			goto out;
 		}
 		if (!budget_take(c, (uint64_t)n)) {
-			rc = fail(c, -EFBIG, "fetch %s: " OVER_BUDGET " %s", it->shown,
+			rc = str_fail(c->err, c->errlen, -EFBIG, "fetch %s: " OVER_BUDGET " %s", it->shown,
 				  c->limit_what);
 			goto out;
 		}
 		if ((rc = fd_write_all(out_fd, buf, (size_t)n)) < 0) {
-			rc = fail(c, rc, "fetch %s: write %s: %s", it->shown, it->dest,
+			rc = str_fail(c->err, c->errlen, rc, "fetch %s: write %s: %s", it->shown, it->dest,
 				  strerror(-rc));
 			goto out;
 		}
@@ -414,9 +402,9 @@ static int fetch_curl(struct fetch_item *it, int out_fd, struct fetch_ctx *c)
 	int ret = 0;
 
 	if (!h)
-		return fail(c, -ENOMEM, "fetch %s: cannot initialise libcurl", it->shown);
+		return str_fail(c->err, c->errlen, -ENOMEM, "fetch %s: cannot initialise libcurl", it->shown);
 	if (ftruncate(out_fd, 0) < 0) {
-		ret = fail(c, -errno, "fetch %s: truncate %s: %s", it->shown, it->dest,
+		ret = str_fail(c->err, c->errlen, -errno, "fetch %s: truncate %s: %s", it->shown, it->dest,
 			   strerror(errno));
 		goto out;
 	}
@@ -426,20 +414,20 @@ static int fetch_curl(struct fetch_item *it, int out_fd, struct fetch_ctx *c)
 		goto out;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (rc == CURLE_HTTP_RETURNED_ERROR)
-		ret = fail(c, -EIO, "fetch %s: HTTP %ld", it->shown, status);
+		ret = str_fail(c->err, c->errlen, -EIO, "fetch %s: HTTP %ld", it->shown, status);
 	else if (s.over_budget)
-		ret = fail(c, -EFBIG, "fetch %s: " OVER_BUDGET " %s", it->shown, c->limit_what);
+		ret = str_fail(c->err, c->errlen, -EFBIG, "fetch %s: " OVER_BUDGET " %s", it->shown, c->limit_what);
 	else if (rc == CURLE_FILESIZE_EXCEEDED || s.error == -EFBIG)
-		ret = fail(c, -EFBIG, "fetch %s: larger than the %llu-byte limit", it->shown,
+		ret = str_fail(c->err, c->errlen, -EFBIG, "fetch %s: larger than the %llu-byte limit", it->shown,
 			   (unsigned long long)FETCH_MAX_BYTES);
 	else if (s.error)
-		ret = fail(c, s.error, "fetch %s: write %s: %s", it->shown, it->dest,
+		ret = str_fail(c->err, c->errlen, s.error, "fetch %s: write %s: %s", it->shown, it->dest,
 			   strerror(-s.error));
 	else if (rc == CURLE_TOO_MANY_REDIRECTS)
-		ret = fail(c, -ELOOP, "fetch %s: more than %d redirects", it->shown,
+		ret = str_fail(c->err, c->errlen, -ELOOP, "fetch %s: more than %d redirects", it->shown,
 			   FETCH_MAX_REDIRECTS);
 	else
-		ret = fail(c, -EIO, "fetch %s: %s", it->shown,
+		ret = str_fail(c->err, c->errlen, -EIO, "fetch %s: %s", it->shown,
 			   errbuf[0] ? errbuf : curl_easy_strerror(rc));
 out:
 	curl_easy_cleanup(h);
@@ -479,16 +467,16 @@ static int copy_data(struct archive *in, struct archive *out, uint64_t *total, c
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
-			return fail(c, -EIO, "extract %s: %s", name, archive_error_string(in));
+			return str_fail(c->err, c->errlen, -EIO, "extract %s: %s", name, archive_error_string(in));
 		*total += size;
 		if (*total > FETCH_MAX_EXTRACT_BYTES)
-			return fail(c, -EFBIG, "extract %s: unpacks to more than %llu bytes", name,
+			return str_fail(c->err, c->errlen, -EFBIG, "extract %s: unpacks to more than %llu bytes", name,
 				    (unsigned long long)FETCH_MAX_EXTRACT_BYTES);
 		if (!budget_take(c, size))
-			return fail(c, -EFBIG, "extract %s: " OVER_BUDGET " %s", name,
+			return str_fail(c->err, c->errlen, -EFBIG, "extract %s: " OVER_BUDGET " %s", name,
 				    c->limit_what);
 		if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_WARN)
-			return fail(c, -EIO, "extract %s: %s", name, archive_error_string(out));
+			return str_fail(c->err, c->errlen, -EIO, "extract %s: %s", name, archive_error_string(out));
 	}
 }
 
@@ -503,13 +491,13 @@ static int copy_entries(struct archive *in, struct archive *out, const char *nam
 
 	while ((r = archive_read_next_header(in, &e)) != ARCHIVE_EOF) {
 		if (r < ARCHIVE_WARN)
-			return fail(c, -EIO, "extract %s: %s", name, archive_error_string(in));
+			return str_fail(c->err, c->errlen, -EIO, "extract %s: %s", name, archive_error_string(in));
 		if (++count > FETCH_MAX_EXTRACT_ENTRIES)
-			return fail(c, -EFBIG, "extract %s: more than %d entries", name,
+			return str_fail(c->err, c->errlen, -EFBIG, "extract %s: more than %d entries", name,
 				    FETCH_MAX_EXTRACT_ENTRIES);
 		if (gz_name) {
 			if (archive_filter_code(in, 0) != ARCHIVE_FILTER_GZIP)
-				return fail(c, -EINVAL, "extract %s: not gzip data", name);
+				return str_fail(c->err, c->errlen, -EINVAL, "extract %s: not gzip data", name);
 			archive_entry_set_pathname(e, gz_name);
 			archive_entry_set_filetype(e, AE_IFREG);
 			archive_entry_set_perm(e, 0644);
@@ -520,13 +508,13 @@ static int copy_entries(struct archive *in, struct archive *out, const char *nam
 			continue;
 		archive_entry_set_perm(e, archive_entry_perm(e) & 0777 & ~c->file_umask);
 		if (archive_write_header(out, e) < ARCHIVE_WARN)
-			return fail(c, -EPERM, "extract %s: %s", name, archive_error_string(out));
+			return str_fail(c->err, c->errlen, -EPERM, "extract %s: %s", name, archive_error_string(out));
 		if ((r = copy_data(in, out, &total, name, c)) < 0) {
 			str_copy(c->partial, archive_entry_pathname(e), sizeof(c->partial));
 			return r;
 		}
 		if (archive_write_finish_entry(out) < ARCHIVE_WARN)
-			return fail(c, -EIO, "extract %s: %s", name, archive_error_string(out));
+			return str_fail(c->err, c->errlen, -EIO, "extract %s: %s", name, archive_error_string(out));
 	}
 	return 0;
 }
@@ -544,7 +532,7 @@ static int extract(struct fetch_item *it, int fd, enum archive_kind kind, struct
 	int cwd = -1, rc;
 
 	if (!in || !out) {
-		rc = fail(c, -ENOMEM, "extract %s: out of memory", leaf);
+		rc = str_fail(c->err, c->errlen, -ENOMEM, "extract %s: out of memory", leaf);
 		goto out;
 	}
 	archive_read_support_filter_all(in);
@@ -560,20 +548,20 @@ static int extract(struct fetch_item *it, int fd, enum archive_kind kind, struct
 	if (lseek(fd, 0, SEEK_SET) < 0 ||
 	    (cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    fchdir(c->sandbox_fd) < 0) {
-		rc = fail(c, -errno, "extract %s: %s", leaf, strerror(errno));
+		rc = str_fail(c->err, c->errlen, -errno, "extract %s: %s", leaf, strerror(errno));
 		goto out;
 	}
 	if (archive_read_open_fd(in, fd, COPY_CHUNK) != ARCHIVE_OK) {
-		rc = fail(c, -EIO, "extract %s: %s", leaf, archive_error_string(in));
+		rc = str_fail(c->err, c->errlen, -EIO, "extract %s: %s", leaf, archive_error_string(in));
 		goto out;
 	}
 	rc = copy_entries(in, out, leaf, kind == ARCH_GZ ? gz_name : NULL, c);
 	if (archive_write_close(out) < ARCHIVE_WARN && rc == 0)
-		rc = fail(c, -EIO, "extract %s: %s", leaf, archive_error_string(out));
+		rc = str_fail(c->err, c->errlen, -EIO, "extract %s: %s", leaf, archive_error_string(out));
 out:
 	if (cwd >= 0) {
 		if (fchdir(cwd) < 0 && rc == 0)
-			rc = fail(c, -errno, "extract %s: cannot return to the previous directory",
+			rc = str_fail(c->err, c->errlen, -errno, "extract %s: cannot return to the previous directory",
 				  leaf);
 		close(cwd);
 	}
@@ -602,13 +590,13 @@ static int fetch_one(struct fetch_item *it, struct fetch_ctx *c)
 	int dir = -1, fd, rc;
 
 	if (!is_network(it->value) && it->value[0] != '/' && strncasecmp(it->value, "file://", 7))
-		return fail(c, -EPROTONOSUPPORT,
+		return str_fail(c->err, c->errlen, -EPROTONOSUPPORT,
 			    "fetch %s: unsupported scheme; use http://, https://, ftp://, "
 			    "file:// or an absolute path",
 			    it->shown);
 	fd = open_dest(c->sandbox_fd, it->dest, &dir);
 	if (fd < 0)
-		return fail(c, fd, "fetch %s: cannot create %s in the sandbox: %s", it->shown,
+		return str_fail(c->err, c->errlen, fd, "fetch %s: cannot create %s in the sandbox: %s", it->shown,
 			    it->dest, fd == -ELOOP ? "a symlink is in the way" : strerror(-fd));
 	rc = is_network(it->value) ? fetch_curl(it, fd, c) : fetch_local(it, fd, c);
 	if (rc < 0) {
@@ -617,7 +605,7 @@ static int fetch_one(struct fetch_item *it, struct fetch_ctx *c)
 	}
 	if (it->executable) {
 		if (fchmod(fd, 0755) < 0)
-			rc = fail(c, -errno, "fetch %s: chmod %s: %s", it->shown, it->dest,
+			rc = str_fail(c->err, c->errlen, -errno, "fetch %s: chmod %s: %s", it->shown, it->dest,
 				  strerror(errno));
 		goto out;
 	}
@@ -647,22 +635,22 @@ int fetcher_fetch(const json_t *uris, const char *sandbox, const struct fetch_li
 	if (!uris || json_is_null(uris))
 		goto out;
 	if (!json_is_array(uris)) {
-		rc = fail(&c, -EINVAL, "uris: expected an array");
+		rc = str_fail(c.err, c.errlen, -EINVAL, "uris: expected an array");
 		goto out;
 	}
 	if (json_array_size(uris) > FETCH_MAX_URIS) {
-		rc = fail(&c, -EINVAL, "uris: more than %d entries", FETCH_MAX_URIS);
+		rc = str_fail(c.err, c.errlen, -EINVAL, "uris: more than %d entries", FETCH_MAX_URIS);
 		goto out;
 	}
 	c.sandbox_fd = open(sandbox, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.sandbox_fd < 0) {
-		rc = fail(&c, -errno, "sandbox %s: %s", sandbox, strerror(errno));
+		rc = str_fail(c.err, c.errlen, -errno, "sandbox %s: %s", sandbox, strerror(errno));
 		goto out;
 	}
 	{
 		char why[512];
 		if (fetch_libs_load(why, sizeof(why)) < 0) {
-			rc = fail(&c, -ENOENT, "fetch: %s", why);
+			rc = str_fail(c.err, c.errlen, -ENOENT, "fetch: %s", why);
 			goto out;
 		}
 	}

@@ -16,6 +16,7 @@
 #include "agent/containerizer.h"
 #include "agent/files_api.h"
 #include "agent/tasks.h"
+#include "core/attributes.h"
 #include "core/daemon.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -42,23 +43,6 @@ static int agent_auth(void *arg, const char *realm, const char *user, const char
 		return cred_check(&one, user, pass) ? 0 : -1;
 	}
 	return -1;
-}
-
-static json_t *attributes_summary(const json_t *attrs)
-{
-	json_t *out = json_object();
-	size_t i;
-	json_t *at;
-	json_array_foreach(attrs, i, at) {
-		const char *name = json_string_value(json_object_get(at, "name"));
-		json_t *text = json_object_get(json_object_get(at, "text"), "value");
-		json_t *scalar = json_object_get(json_object_get(at, "scalar"), "value");
-		if (name && text)
-			json_object_set(out, name, text);
-		else if (name && scalar)
-			json_object_set(out, name, scalar);
-	}
-	return out;
 }
 
 static void handle_state(struct http_req *r, void *arg)

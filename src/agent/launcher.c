@@ -40,7 +40,6 @@
 #include "agent/agent.h"
 #include "agent/containerizer.h"
 #include "agent/launcher.h"
-#include "agent/tasks.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -160,7 +159,7 @@ char **launcher_build_env(const json_t *executor_env, const char *const *mesos_v
 
 	json_object_foreach((json_t *)executor_env, key, value)
 		r = r ? r : strv_setenv(&sv, key, strlen(key), json_string_value(value));
-	if (!r && !json_object_get(executor_env, "PATH"))
+	if (!r && !jget(executor_env, "PATH"))
 		r = strv_setenv(&sv, "PATH", 4, LAUNCHER_DEFAULT_PATH);
 	for (size_t i = 0; !r && mesos_vars && mesos_vars[i]; i++) {
 		const char *eq = strchr(mesos_vars[i], '=');
@@ -191,16 +190,17 @@ static char *env_pair(const char *name, const char *value)
 /* The role the task's resources are allocated to (MESOS_ALLOCATION_ROLE). */
 static const char *allocation_role(const struct atask *t)
 {
-	json_t *roles;
-	const char *role = t->spec.allocation_role;
+	struct mesos_framework_info fi;
+	struct jerr err;
 
-	if (role)
-		return role;
-	roles = json_object_get(t->framework_info, "roles");
-	if (json_array_size(roles) > 0 && json_is_string(json_array_get(roles, 0)))
-		return json_string_value(json_array_get(roles, 0));
-	role = json_string_value(json_object_get(t->framework_info, "role"));
-	return role ? role : "*";
+	if (t->spec.allocation_role)
+		return t->spec.allocation_role;
+	if (mesos_framework_info_parse(t->framework_info, &fi, &err) < 0)
+		return "*";
+	/* a MULTI_ROLE framework's first role before the deprecated "role" */
+	if (json_array_size(fi.roles) > 0)
+		return json_string_value(json_array_get(fi.roles, 0));
+	return fi.role;
 }
 
 /* The variables Mesos gives every executor, plus MESOS_TASK_ID (docs/mesos-api.md). */
@@ -317,22 +317,6 @@ json_t *launcher_spec_json(struct agent *a, const struct atask *t, char *err, si
 	return spec;
 }
 
-/* ---- what this agent can run ---- */
-
-int launcher_check(const struct agent *a, const struct atask *t, struct task_outcome *o)
-{
-	char msg[sizeof(o->message)];
-
-	if (t->spec_error)
-		return atask_refuse(o, "REASON_TASK_INVALID", "%s", t->spec_error);
-	if (task_spec_unsupported(&t->spec, msg, sizeof(msg)))
-		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED", "%s", msg);
-	if (a->flags.switch_user && !t->user[0])
-		return atask_refuse(o, "REASON_TASK_INVALID",
-			      "the task has no user (set FrameworkInfo.user or "
-			      "CommandInfo.user)");
-	return 0;
-}
 
 /* ---- supervisors ---- */
 
@@ -431,7 +415,6 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 		char buf[64];
 		struct sup_datagram d;
 		struct ucred cred;
-		struct atask *t;
 		ssize_t n = fd_recv_msg(fd, buf, sizeof(buf), NULL, &cred);
 
 		if (n < 0)
@@ -439,11 +422,7 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 		if (!cred.pid || cred.uid != geteuid() ||
 		    sup_datagram_parse(buf, (size_t)n, &d) < 0)
 			continue;
-		t = atasks_find_by_supervisor(a, cred.pid);
-		if (t && d.kind == SUP_DGRAM_USAGE)
-			ctz_on_usage(t, d.disk_used_bytes);
-		else if (t)
-			atask_on_started(t, d.task_pid);
+		a->notify_cb(a, cred.pid, &d);
 	}
 }
 
@@ -456,7 +435,7 @@ static unsigned long long hash_text(const char *s)
 	return h;
 }
 
-int launcher_notify_open(struct agent *a, char *err, size_t errlen)
+int launcher_notify_open(struct agent *a, launcher_notify_fn *cb, char *err, size_t errlen)
 {
 	struct sockaddr_un addr;
 	char real[PATH_MAX];
@@ -491,6 +470,7 @@ int launcher_notify_open(struct agent *a, char *err, size_t errlen)
 		return -e;
 	}
 	a->notify_fd = fd;
+	a->notify_cb = cb;
 	a->notify_event = event_new(a->base, fd, EV_READ | EV_PERSIST, on_notify, a);
 	event_add(a->notify_event, NULL);
 	return 0;

@@ -23,16 +23,14 @@
 
 /* ---- launcher.c (agent process) ---- */
 
-/* Binds the supervisor channel and watches it; err names the reason. */
-int launcher_notify_open(struct agent *a, char *err, size_t errlen);
-void launcher_notify_close(struct agent *a);
-
 /*
- * Decides whether this agent can run t at all. Returns 0, or 1 with o
- * filled with the TASK_FAILED to report: a TaskInfo that did not parse
- * (core/task_spec.h), what task_spec_unsupported() names, no user.
+ * Binds the supervisor channel and watches it: cb gets each datagram whose
+ * sender the kernel vouches for (SCM_CREDENTIALS: the agent's uid); it
+ * decides whether that pid is a supervisor of its own. err names the
+ * reason of a failure.
  */
-int launcher_check(const struct agent *a, const struct atask *t, struct task_outcome *o);
+int launcher_notify_open(struct agent *a, launcher_notify_fn *cb, char *err, size_t errlen);
+void launcher_notify_close(struct agent *a);
 
 /*
  * The task's environment: executor_env (the flag's object, may be NULL;

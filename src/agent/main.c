@@ -22,8 +22,10 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/gc.h"
 #include "agent/containerizer.h"
 #include "agent/tasks.h"
+#include "core/attributes.h"
 #include "core/daemon.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -102,7 +104,10 @@ const struct flag_def agent_flag_defs[] = {
 	{ "sandbox_directory", NULL, FLAG_PATH, F(sandbox_directory), "/mnt/mesos/sandbox",
 	  "Sandbox path inside containers" },
 	{ "gc_delay", NULL, FLAG_DURATION, F(gc_delay), "1weeks",
-	  "Time after which finished sandboxes are removed" },
+	  "How long a finished task's sandbox is kept (less when the disk fills)" },
+	{ "gc_disk_headroom", NULL, FLAG_DOUBLE, F(gc_disk_headroom), "0.1",
+	  "Fraction of the disk kept free: sandboxes older than gc_delay * max(0, 1 - "
+	  "headroom - disk usage) are removed every --disk_watch_interval" },
 	{ "fetcher_cache_dir", NULL, FLAG_PATH, F(fetcher_cache_dir), NULL,
 	  "Accepted for compatibility" },
 	{ "effective_capabilities", NULL, FLAG_JSON, F(effective_capabilities), NULL,
@@ -125,52 +130,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("agent: received %s, shutting down (tasks keep running)",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	event_base_loopexit(a->base, NULL);
-}
-
-/*
- * Parses --attributes 'rack:r1;size:3;ports:[1-2];zones:{a,b}' into Mesos
- * Attribute JSON. Bounded: 64 attributes.
- */
-static int parse_attributes(const char *text, json_t **out, char *err, size_t errlen)
-{
-	char *copy = xstrdup(text), *save = NULL, *item;
-	json_t *arr = json_array();
-	int r = 0;
-
-	for (item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
-		char *colon, *name, *value;
-		double d;
-		item = str_trim(item);
-		if (!*item)
-			continue;
-		colon = strchr(item, ':');
-		if (!colon || colon == item || json_array_size(arr) >= 64) {
-			snprintf(err, errlen, "flag --attributes: '%.64s': expected name:value", item);
-			r = -EINVAL;
-			break;
-		}
-		*colon = '\0';
-		name = str_trim(item);
-		value = str_trim(colon + 1);
-		if (strlen(name) > 128 || strlen(value) > 1024) {
-			snprintf(err, errlen, "flag --attributes: '%.64s' is too long", name);
-			r = -EINVAL;
-			break;
-		}
-		if (parse_double(value, &d) == 0)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:{s:f}}", "name", name,
-							     "type", "SCALAR", "scalar", "value", d));
-		else
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:{s:s}}", "name", name,
-							     "type", "TEXT", "text", "value", value));
-	}
-	free(copy);
-	if (r < 0) {
-		json_decref(arr);
-		return r;
-	}
-	*out = arr;
-	return 0;
 }
 
 /* linux/capabilities, linux/nnp and the capability flags (capabilities.h). */
@@ -261,6 +220,12 @@ static int validate_and_load(struct agent *a, const struct flags_result *fr, cha
 		return snprintf(err, errlen, "flag --recover: expected reconnect or cleanup, got '%s'",
 				f->recover),
 		       -EINVAL;
+	if (!(f->gc_disk_headroom >= 0 && f->gc_disk_headroom <= 1))
+		return snprintf(err, errlen, "flag --gc_disk_headroom: expected a fraction between 0 "
+				"and 1, got %g", f->gc_disk_headroom),
+		       -EINVAL;
+	if (f->gc_delay < 0)
+		return snprintf(err, errlen, "flag --gc_delay: must not be negative"), -EINVAL;
 	if (f->registration_backoff_factor <= 0)
 		f->registration_backoff_factor = 0.01;
 	if (link_parse_master(a, err, errlen) < 0)
@@ -295,8 +260,9 @@ static int validate_and_load(struct agent *a, const struct flags_result *fr, cha
 			return -EINVAL;
 	}
 	if (f->attributes) {
-		if (parse_attributes(f->attributes, &a->attributes, err, errlen) < 0)
-			return -EINVAL;
+		char why[256];
+		if (attributes_parse(f->attributes, &a->attributes, why, sizeof(why)) < 0)
+			return snprintf(err, errlen, "flag --attributes: %s", why), -EINVAL;
 	} else {
 		a->attributes = json_array();
 	}
@@ -355,6 +321,7 @@ static void agent_free(struct agent *a)
 	http_client_free(a->stream);
 	a->stream = NULL;
 	link_stop(a);
+	gc_free(a);
 	atasks_free(a);
 	/* Run the deferred work (frees, the last group sync) still queued. */
 	if (a->base)
@@ -428,6 +395,10 @@ int agent_main(int argc, char **argv)
 		goto out;
 	}
 	ctz_cleanup_leftovers(&a);
+	if (gc_init(&a, err, sizeof(err)) < 0) {
+		log_error("agent: %s", err);
+		goto out;
+	}
 	a.ctl = http_client_new(a.base, a.master_host, a.master_port, 30);
 	link_init_timers(&a);
 	a.sigint = evsignal_new(a.base, SIGINT, on_signal, &a);

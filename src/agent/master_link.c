@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/master_events.h"
 #include "agent/tasks.h"
 #include "core/auth.h"
 #include "core/ids.h"
@@ -37,7 +38,6 @@
 #include "core/version.h"
 
 #define BACKOFF_MAX 60.0
-#define EVENT_MAX (16u << 20)
 
 static void link_set_state(struct agent *a, enum link_state next);
 static void schedule_retry(struct agent *a, const char *why);
@@ -181,39 +181,25 @@ static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
 	send_ping(a);
 }
 
-static void handle_subscribed(struct agent *a, json_t *ev)
+static void handle_subscribed(struct agent *a, const struct mevent_subscribed *sub)
 {
-	json_t *sub = json_object_get(ev, "subscribed");
-	const char *id = NULL, *session = NULL, *mid;
-	double ping = 5, hb = 5;
-	struct jerr err;
+	const char *id = sub->agent_id;
 	struct timeval tv;
-	bool rereg = false;
 
-	if (jget_id(sub, "agent_id", "subscribed", true, &id, &err) ||
-	    jget_str(sub, "session", "subscribed", true, 64, &session, &err)) {
-		log_warnx("agent: malformed SUBSCRIBED from the master: %s", err.msg);
-		schedule_retry(a, "malformed SUBSCRIBED");
-		return;
-	}
-	jget_double(sub, "ping_interval_seconds", "subscribed", false, &ping, &err);
-	jget_double(sub, "heartbeat_interval_seconds", "subscribed", false, &hb, &err);
-	jget_bool(sub, "reregistered", "subscribed", false, &rereg, &err);
-	mid = json_string_value(json_object_get(json_object_get(sub, "master_info"), "id"));
-	str_copy(a->master_id, mid ? mid : "", sizeof(a->master_id));
+	str_copy(a->master_id, sub->master_id, sizeof(a->master_id));
 	if (a->id[0] && strcmp(a->id, id))
 		log_warnx("agent: the master assigned a new id %s (was %s)", id, a->id);
 	str_copy(a->id, id, sizeof(a->id));
-	str_copy(a->session, session, sizeof(a->session));
-	a->ping_interval = ping < 0.05 ? 0.05 : ping;
-	a->heartbeat_interval = hb < 0.05 ? 0.05 : hb;
+	str_copy(a->session, sub->session, sizeof(a->session));
+	a->ping_interval = sub->ping_interval;
+	a->heartbeat_interval = sub->heartbeat_interval;
 	if (checkpoint_save_agent(a) < 0)
 		log_warn("agent: cannot checkpoint agent id %s under %s/meta", a->id,
 			 a->flags.work_dir);
 	link_set_state(a, LINK_CONNECTED);
 	a->backoff = a->flags.registration_backoff_factor;
 	log_info("agent: %s with master %s at %s:%u as agent %s",
-		 rereg ? "re-registered" : "registered", a->master_id, a->master_host,
+		 sub->reregistered ? "re-registered" : "registered", a->master_id, a->master_host,
 		 a->master_port, a->id);
 	a->registered_once = true;
 	tv.tv_sec = (time_t)a->ping_interval;
@@ -247,49 +233,37 @@ void link_send_update(struct agent *a, const char *framework_id, const json_t *s
 	free(body);
 }
 
-/* The payload of an event: ev[<type in lower case>], or ev itself. */
-static const json_t *event_payload(const json_t *ev, const char *type)
-{
-	char key[64];
-	size_t i;
-	json_t *p;
-
-	for (i = 0; type[i] && i < sizeof(key) - 1; i++)
-		key[i] = (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] + 32 : type[i]);
-	key[i] = '\0';
-	p = json_object_get(ev, key);
-	return json_is_object(p) ? p : ev;
-}
-
 static void handle_event(struct agent *a, const char *data, size_t len)
 {
 	struct jerr err;
-	json_t *ev = json_parse_bounded(data, len, EVENT_MAX, "event", &err);
-	const char *type = NULL;
+	struct mevent ev;
 
 	a->last_event = now_mono();
-	if (!ev || jget_str(ev, "type", NULL, true, 64, &type, &err)) {
-		log_warnx("agent: malformed event from the master: %s", err.msg);
-		json_decref(ev);
+	if (mevent_parse(data, len, &ev, &err) < 0) {
+		log_warnx("agent: malformed event from the master (%s): %s",
+			  ev.type_name ? ev.type_name : "no type", err.msg);
+		if (ev.type == MEVENT_SUBSCRIBED)
+			schedule_retry(a, "malformed SUBSCRIBED");
+		mevent_free(&ev);
 		return;
 	}
-	if (!strcmp(type, "SUBSCRIBED"))
-		handle_subscribed(a, ev);
-	else if (!strcmp(type, "HEARTBEAT"))
+	if (ev.type == MEVENT_SUBSCRIBED)
+		handle_subscribed(a, &ev.u.subscribed);
+	else if (ev.type == MEVENT_HEARTBEAT)
 		;
 	else if (a->link != LINK_CONNECTED)
-		log_warnx("agent: ignoring a %s event that came before SUBSCRIBED", type);
-	else if (!strcmp(type, "LAUNCH"))
-		atasks_launch(a, event_payload(ev, type));
-	else if (!strcmp(type, "KILL"))
-		atasks_kill(a, event_payload(ev, type));
-	else if (!strcmp(type, "ACKNOWLEDGE"))
-		atasks_acknowledge(a, event_payload(ev, type));
-	else if (!strcmp(type, "SHUTDOWN_FRAMEWORK"))
-		atasks_shutdown_framework(a, event_payload(ev, type));
+		log_warnx("agent: ignoring a %s event that came before SUBSCRIBED", ev.type_name);
+	else if (ev.type == MEVENT_LAUNCH)
+		atasks_launch(a, &ev.u.launch);
+	else if (ev.type == MEVENT_KILL)
+		atasks_kill(a, &ev.u.kill);
+	else if (ev.type == MEVENT_ACKNOWLEDGE)
+		atasks_acknowledge(a, &ev.u.acknowledge);
+	else if (ev.type == MEVENT_SHUTDOWN_FRAMEWORK)
+		atasks_shutdown_framework(a, ev.u.shutdown_framework_id);
 	else
-		log_warnx("agent: ignoring unknown event type '%s' from the master", type);
-	json_decref(ev);
+		log_warnx("agent: ignoring unknown event type '%s' from the master", ev.type_name);
+	mevent_free(&ev);
 }
 
 static void on_stream_chunk(int status, const char *data, size_t len, void *arg)
@@ -372,7 +346,7 @@ static void send_subscribe(struct agent *a, const char *nonce)
 	json_decref(req);
 
 	link_set_state(a, LINK_SUBSCRIBING);
-	recordio_init(&a->rio, EVENT_MAX);
+	recordio_init(&a->rio, MEVENT_MAX);
 	a->stream_error[0] = '\0';
 	a->stream_status = 0;
 	a->stream = http_client_new(a->base, a->master_host, a->master_port, 0);

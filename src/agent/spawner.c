@@ -288,9 +288,9 @@ static void spawner_lost(struct agent *a)
 		  (int)a->spawner_pid, pending);
 	spawner_stop(a);
 	while ((t = pending_pop(a)))
-		atask_on_spawned(t, -1, -1, "the agent's spawner process ended before the task "
+		a->spawn_done(t, -1, -1, "the agent's spawner process ended before the task "
 					    "started");
-	if (spawner_start(a, err, sizeof(err)) < 0)
+	if (spawner_start(a, a->spawn_done, err, sizeof(err)) < 0)
 		log_error("agent: cannot restart the spawner: %s; launches will fail", err);
 }
 
@@ -340,7 +340,7 @@ static void on_reply(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		pending_pop(a);
-		atask_on_spawned(t, r.pid > 0 && pidfd >= 0 ? r.pid : -1, pidfd,
+		a->spawn_done(t, r.pid > 0 && pidfd >= 0 ? r.pid : -1, pidfd,
 				 r.msg[0] ? r.msg : "the spawner could not start the task");
 	}
 }
@@ -352,7 +352,7 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 		spawner_lost(arg);
 }
 
-int spawner_start(struct agent *a, char *err, size_t errlen)
+int spawner_start(struct agent *a, spawner_done_fn *done, char *err, size_t errlen)
 {
 	int req[2], rep[2];
 	pid_t agent = getpid(), pid;
@@ -379,6 +379,7 @@ int spawner_start(struct agent *a, char *err, size_t errlen)
 		return snprintf(err, errlen, "cannot fork the spawner: %s", strerror(errno)), -errno;
 	}
 	a->spawner_pid = pid;
+	a->spawn_done = done;
 	evutil_make_socket_nonblocking(req[0]);
 	a->spawn_out = bufferevent_socket_new(a->base, req[0], BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(a->spawn_out, NULL, NULL, on_out_event, a);
@@ -425,7 +426,7 @@ void spawner_launch(struct agent *a, struct atask *t, const char *info_text)
 	size_t l1 = strlen(t->task_meta) + 1, l2 = strlen(info_text);
 
 	if (!a->spawn_out || l1 + l2 > SPAWNER_FRAME_MAX) {
-		atask_on_spawned(t, -1, -1,
+		a->spawn_done(t, -1, -1,
 				 a->spawn_out ? "the task description is too large"
 					      : "the agent's spawner process is not running");
 		return;

@@ -9,21 +9,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/agent.h"
+
 struct agent;
 struct atask;
 
 #define SPAWNER_FRAME_MAX (64u << 20) /* one request */
 #define SPAWNER_MSG_MAX 240	       /* a failure text in a reply */
 
-/* Forks the spawner and watches its replies; err names the reason. */
-int spawner_start(struct agent *a, char *err, size_t errlen);
+/* Forks the spawner and watches its replies, which go to done; err names the reason. */
+int spawner_start(struct agent *a, spawner_done_fn *done, char *err, size_t errlen);
 /* Closes the channel (the spawner then exits); pending launches stay pending. */
 void spawner_stop(struct agent *a);
 
 /*
  * Asks the spawner to write <t->task_meta>/task.info = info_text (which
  * holds the "launch" spec) and fork t's supervisor. Never blocks. The
- * answer arrives through atask_on_spawned(), in request order; a spawner
+ * answer arrives through the done function of spawner_start(), in request order; a spawner
  * that dies fails every pending launch.
  */
 void spawner_launch(struct agent *a, struct atask *t, const char *info_text);

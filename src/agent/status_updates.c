@@ -77,10 +77,10 @@ json_t *status_make(const struct atask *t, const struct task_outcome *o)
 	return st;
 }
 
-static void history_add(struct atask *t, const json_t *status)
+static void history_add(struct atask *t, const struct task_update *u)
 {
-	json_t *entry = json_pack("{s:O, s:O}", "state", json_object_get(status, "state"),
-				  "timestamp", json_object_get(status, "timestamp"));
+	json_t *entry = json_pack("{s:s, s:f}", "state", mesos_task_state_name(u->state),
+				  "timestamp", u->timestamp);
 	if (!entry)
 		return;
 	if (json_array_size(t->statuses) >= TASK_MAX_STATUSES)
@@ -220,7 +220,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (t->agent->link == LINK_CONNECTED)
 		log_info("agent: resending unacknowledged %s of task %s of framework %s",
-			 json_string_value(json_object_get(t->head->status, "state")), t->task_id,
+			 mesos_task_state_name(t->head->state), t->task_id,
 			 t->framework_id);
 	t->retry_interval *= 2;
 	if (t->retry_interval > STATUS_RETRY_MAX)
@@ -228,15 +228,16 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	send_head(t);
 }
 
-static struct task_update *update_new(json_t *status /* stolen */)
+/* An update of a TaskStatus (stolen) the agent made, or read back from task.updates. */
+static struct task_update *update_new(json_t *status, const struct mesos_task_status *st)
 {
 	struct task_update *u = xcalloc(1, sizeof(*u));
-	const char *uuid = json_string_value(json_object_get(status, "uuid"));
-	int state = mesos_task_state_parse(json_string_value(json_object_get(status, "state")));
 
 	u->status = status;
-	str_copy(u->uuid, uuid ? uuid : "", sizeof(u->uuid));
-	u->terminal = state >= 0 && mesos_task_state_terminal((enum mesos_task_state)state);
+	str_copy(u->uuid, st->uuid ? st->uuid : "", sizeof(u->uuid));
+	u->state = st->state;
+	u->timestamp = st->timestamp;
+	u->terminal = mesos_task_state_terminal(st->state);
 	return u;
 }
 
@@ -252,7 +253,7 @@ static void queue_push(struct atask *t, struct task_update *u)
 		t->head = u;
 	t->tail = u;
 	t->queued++;
-	history_add(t, u->status);
+	history_add(t, u);
 }
 
 static struct task_update *queue_pop(struct atask *t)
@@ -277,8 +278,16 @@ static void update_free(struct task_update *u)
 
 int status_enqueue(struct atask *t, const struct task_outcome *o)
 {
-	struct task_update *u = update_new(status_make(t, o));
-	json_t *rec = json_pack("{s:O}", "status", u->status);
+	json_t *status = status_make(t, o), *rec;
+	struct mesos_task_status st;
+	struct task_update *u;
+	struct jerr jerr;
+
+	if (mesos_task_status_parse(status, &st, &jerr) < 0) /* its own making: never */
+		log_error("agent: task %s: a status update of its own is malformed: %s",
+			  t->task_id, jerr.msg);
+	u = update_new(status, &st);
+	rec = json_pack("{s:O}", "status", u->status);
 	char *line = json_compact(rec);
 	size_t len = strlen(line);
 	bool head = t->head == NULL;
@@ -338,22 +347,21 @@ static int replay_line(struct atask *t, const char *line, size_t len, size_t lin
 {
 	struct jerr jerr;
 	json_t *rec = json_parse_bounded(line, len, STATUS_LINE_MAX, "record", &jerr);
-	json_t *status = rec ? json_object_get(rec, "status") : NULL;
-	const char *ack = rec ? json_string_value(json_object_get(rec, "ack")) : NULL;
-	int state;
+	json_t *status = jget(rec, "status");
+	const char *ack = json_string_value(jget(rec, "ack"));
+	struct mesos_task_status st;
 
 	if (!rec)
 		return snprintf(err, errlen, "line %zu: %s", lineno, jerr.msg), -EINVAL;
 	if (json_is_object(status)) {
-		state = mesos_task_state_parse(json_string_value(json_object_get(status, "state")));
-		if (state < 0 || !json_is_string(json_object_get(status, "uuid"))) {
+		if (mesos_task_status_parse(status, &st, &jerr) < 0 || !st.uuid) {
 			json_decref(rec);
 			return snprintf(err, errlen, "line %zu: a status without a known state "
 						     "and a uuid", lineno),
 			       -EINVAL;
 		}
-		queue_push(t, update_new(json_incref(status)));
-		t->state = (enum mesos_task_state)state;
+		queue_push(t, update_new(json_incref(status), &st));
+		t->state = st.state;
 	} else if (ack) {
 		if (t->head && !strcmp(t->head->uuid, ack))
 			update_free(queue_pop(t));

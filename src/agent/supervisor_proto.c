@@ -156,6 +156,134 @@ void sup_launch_free(struct launch_spec *l)
 	l->argv = l->envp = NULL;
 }
 
+/* ---- the container object ---- */
+
+json_t *sup_container_json(const struct sup_container *c)
+{
+	json_t *o = json_object();
+
+	if (c->cgroup) {
+		json_object_set_new(o, "cgroup", json_string(c->cgroup));
+		json_object_set_new(o, "cpus", json_real(c->cpus));
+		json_object_set_new(o, "cfs", json_boolean(c->cfs));
+		json_object_set_new(o, "mem_bytes", json_integer((json_int_t)c->mem_bytes));
+		if (c->mem_watch)
+			json_object_set_new(o, "mem_watch", json_true());
+	}
+	if (c->restrict_devices)
+		json_object_set_new(o, "restrict_devices", json_true());
+	if (c->private_dev) {
+		json_object_set_new(o, "private_dev", json_true());
+		if (c->dev_dir)
+			json_object_set_new(o, "dev_dir", json_string(c->dev_dir));
+	}
+	if (c->ndevices) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < c->ndevices && i < SUP_MAX_DEVICES; i++) {
+			char type[2] = { c->devices[i].type, '\0' };
+			json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:s}", "type", type,
+							     "major", (json_int_t)c->devices[i].major,
+							     "minor", (json_int_t)c->devices[i].minor,
+							     "path", c->devices[i].path));
+		}
+		json_object_set_new(o, "devices", arr);
+	}
+	if (c->ngpus) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < c->ngpus && i < SUP_MAX_GPUS; i++)
+			json_array_append_new(arr, json_integer(c->gpus[i]));
+		json_object_set_new(o, "gpus", arr);
+	}
+	if (c->disk_watch > 0 || c->disk_limit_bytes || c->enforce_disk) {
+		json_object_set_new(o, "disk_watch", json_real(c->disk_watch));
+		json_object_set_new(o, "disk_limit_bytes",
+				    json_integer((json_int_t)c->disk_limit_bytes));
+		json_object_set_new(o, "enforce_disk", json_boolean(c->enforce_disk));
+	}
+	return o;
+}
+
+static int parse_bytes_field(const json_t *o, const char *key, uint64_t *out, struct jerr *err)
+{
+	double v = 0;
+	int r = jget_double(o, key, "container", false, &v, err);
+
+	if (r < 0)
+		return r;
+	if (!(v >= 0) || v > 9e18)
+		return jerr_set(err, "container", key, "expected a byte count");
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int parse_device(const json_t *d, size_t i, struct sup_device *dev, struct jerr *err)
+{
+	const char *type = NULL;
+	char p[64];
+
+	jpath_index(p, sizeof(p), "container.devices", i);
+	if (!json_is_object(d) || jget_str(d, "type", p, true, 1, &type, err) ||
+	    jget_int64(d, "major", p, true, &dev->major, err) ||
+	    jget_int64(d, "minor", p, true, &dev->minor, err) ||
+	    jget_str(d, "path", p, true, PATH_MAX, &dev->path, err) || (strcmp(type, "c") &&
+									 strcmp(type, "b")) ||
+	    dev->major < 0 || dev->minor < 0 || dev->major > 0xfffff || dev->minor > 0xfffff)
+		return -EINVAL;
+	dev->type = type[0];
+	return 0;
+}
+
+int sup_container_parse(const json_t *obj, struct sup_container *out, char *why, size_t whylen)
+{
+	json_t *devices = NULL, *gpus = NULL, *item;
+	struct jerr err;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(obj))
+		return snprintf(why, whylen, "the task's container description is not an object"),
+		       -EINVAL;
+	if (jget_str(obj, "cgroup", "container", false, 255, &out->cgroup, &err) < 0 ||
+	    jget_double(obj, "cpus", "container", false, &out->cpus, &err) < 0 ||
+	    jget_bool(obj, "cfs", "container", false, &out->cfs, &err) < 0 ||
+	    parse_bytes_field(obj, "mem_bytes", &out->mem_bytes, &err) < 0 ||
+	    jget_bool(obj, "mem_watch", "container", false, &out->mem_watch, &err) < 0 ||
+	    jget_bool(obj, "restrict_devices", "container", false, &out->restrict_devices, &err) <
+		    0 ||
+	    jget_bool(obj, "private_dev", "container", false, &out->private_dev, &err) < 0 ||
+	    jget_str(obj, "dev_dir", "container", false, PATH_MAX, &out->dev_dir, &err) < 0 ||
+	    parse_bytes_field(obj, "disk_limit_bytes", &out->disk_limit_bytes, &err) < 0 ||
+	    jget_double(obj, "disk_watch", "container", false, &out->disk_watch, &err) < 0 ||
+	    jget_bool(obj, "enforce_disk", "container", false, &out->enforce_disk, &err) < 0 ||
+	    jget_array(obj, "gpus", "container", false, SUP_MAX_GPUS, &gpus, &err) < 0)
+		return snprintf(why, whylen, "the task's container description: %s", err.msg),
+		       -EINVAL;
+	if (!(out->cpus >= 0) || !(out->disk_watch >= 0))
+		return snprintf(why, whylen, "the task's container description has a negative "
+					     "limit"),
+		       -EINVAL;
+	devices = jget(obj, "devices");
+	if (devices && (!json_is_array(devices) || json_array_size(devices) > SUP_MAX_DEVICES))
+		return snprintf(why, whylen, "the task is given more than %d devices",
+				SUP_MAX_DEVICES),
+		       -EINVAL;
+	json_array_foreach(devices, i, item) {
+		if (parse_device(item, i, &out->devices[i], &err) < 0)
+			return snprintf(why, whylen,
+					"the task's checkpoint has a malformed device entry %zu", i),
+			       -EINVAL;
+		out->ndevices++;
+	}
+	json_array_foreach(gpus, i, item) {
+		if (!json_is_integer(item) || json_integer_value(item) < 0 ||
+		    json_integer_value(item) >= 65536)
+			return snprintf(why, whylen, "container.gpus[%zu]: expected a GPU index", i),
+			       -EINVAL;
+		out->gpus[out->ngpus++] = (unsigned)json_integer_value(item);
+	}
+	return 0;
+}
+
 /* ---- datagrams ---- */
 
 void sup_notify(const char *notify_name, unsigned notify_len, const void *msg, size_t len,

@@ -16,7 +16,8 @@
  *                                      "nnp"},
  *                    "notify", "container"?: {...}}}
  *     "launch" is what the supervisor runs (struct launch_spec); a launch
- *     the agent refused has none. "container" is containerizer.h's object.
+ *     the agent refused has none. "container" (struct sup_container,
+ *     containerizer.h describes its fields) is what isolates the task.
  *   - datagrams on the agent's abstract unix socket (name "notify"): the
  *     command was exec'd (struct supervisor_msg), a sandbox measurement
  *     (struct supervisor_usage). The agent trusts one only when the
@@ -68,6 +69,35 @@ struct sup_datagram {
 	enum { SUP_DGRAM_STARTED = 1, SUP_DGRAM_USAGE } kind;
 	pid_t task_pid;		  /* STARTED */
 	uint64_t disk_used_bytes; /* USAGE */
+};
+
+#define SUP_MAX_DEVICES 32 /* device nodes one task may be given */
+#define SUP_MAX_GPUS 128   /* GPUs one task may hold */
+
+/* A device node the task is given ("devices" of the container object). */
+struct sup_device {
+	char type; /* 'c' or 'b' */
+	int64_t major, minor;
+	const char *path; /* host path */
+};
+
+/* The "container" object of a launch (containerizer.h), decoded. */
+struct sup_container {
+	const char *cgroup; /* the task's cgroup (its container id); NULL: no cgroup */
+	double cpus;	    /* 0: no limit */
+	bool cfs;
+	uint64_t mem_bytes; /* 0: no limit */
+	bool mem_watch;	    /* end the task on an OOM kill */
+	bool restrict_devices;
+	bool private_dev;    /* a mount namespace with a private /dev */
+	const char *dev_dir; /* where the GPU nodes live; NULL when absent */
+	struct sup_device devices[SUP_MAX_DEVICES];
+	size_t ndevices;
+	unsigned gpus[SUP_MAX_GPUS]; /* NVML indices held */
+	size_t ngpus;
+	uint64_t disk_limit_bytes;
+	double disk_watch; /* seconds between measurements; 0: none */
+	bool enforce_disk;
 };
 
 /* Everything the supervisor and the task need: task.info's "launch", decoded. */
@@ -125,6 +155,14 @@ json_t *sup_launch_json(const struct launch_spec *l);
  */
 const char *sup_launch_parse(const json_t *info, struct launch_spec *out);
 void sup_launch_free(struct launch_spec *l);
+
+/* The container object (new reference). */
+json_t *sup_container_json(const struct sup_container *c);
+/*
+ * Decodes a container object (strict, bounded; the strings point into
+ * obj). 0, or -EINVAL with why naming what is wrong.
+ */
+int sup_container_parse(const json_t *obj, struct sup_container *out, char *why, size_t whylen);
 
 /* ---- datagrams ---- */
 

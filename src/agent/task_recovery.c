@@ -166,7 +166,7 @@ static struct atask *load_info(struct scan *sc, const char *text, size_t len, ch
 	str_copy(t->container_id, c.container_id, sizeof(t->container_id));
 	t->sandbox = xstrdup(c.sandbox);
 	atask_describe(t, c.task, c.user);
-	ctz_task_recovered(t, c.launch);
+	ctz_task_recovered(t, jget(c.launch, "container"));
 out:
 	json_decref(info);
 	return t;

@@ -48,7 +48,9 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer.h"
+#include "agent/gc.h"
 #include "agent/launcher.h"
+#include "agent/master_events.h"
 #include "agent/spawner.h"
 #include "agent/status_updates.h"
 #include "agent/supervisor_proto.h"
@@ -450,6 +452,21 @@ static void checkpoint_refused(struct atask *t)
 
 /* ---- launch ---- */
 
+int atask_check(const struct atask *t, struct task_outcome *o)
+{
+	char msg[sizeof(o->message)];
+
+	if (t->spec_error)
+		return atask_refuse(o, "REASON_TASK_INVALID", "%s", t->spec_error);
+	if (task_spec_unsupported(&t->spec, msg, sizeof(msg)))
+		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED", "%s", msg);
+	if (t->agent->flags.switch_user && !t->user[0])
+		return atask_refuse(o, "REASON_TASK_INVALID",
+				    "the task has no user (set FrameworkInfo.user or "
+				    "CommandInfo.user)");
+	return 0;
+}
+
 static void fail_launch(struct atask *t, const char *reason, const char *message)
 {
 	struct task_outcome o;
@@ -466,7 +483,7 @@ static void launch(struct atask *t)
 	json_t *info, *spec, *container = NULL;
 	char err[768], *text;
 
-	if (launcher_check(a, t, &o) || ctz_prepare(t, &container, &o)) {
+	if (atask_check(t, &o) || ctz_prepare(t, &container, &o)) {
 		log_warnx("agent: refusing task %s of framework %s: %s", t->task_id,
 			  t->framework_id, o.message);
 		checkpoint_refused(t);
@@ -519,22 +536,14 @@ void atask_on_spawned(struct atask *t, pid_t pid, int pidfd, const char *why)
 		signal_kill(t, t->kill_grace);
 }
 
-static double grace_of(const json_t *kill_policy, double fallback)
-{
-	json_t *ns = json_object_get(json_object_get(kill_policy, "grace_period"), "nanoseconds");
-	double v;
-
-	if (json_is_number(ns))
-		v = json_number_value(ns);
-	else if (!json_is_string(ns) || parse_double(json_string_value(ns), &v) < 0)
-		return fallback;
-	return v < 0 ? 0 : v / 1e9;
-}
-
 void atask_describe(struct atask *t, const json_t *task_info, const char *user)
 {
-	const char *fw_user = json_string_value(json_object_get(t->framework_info, "user"));
+	struct mesos_framework_info fi;
+	const char *fw_user = NULL;
 	struct jerr err;
+
+	if (mesos_framework_info_parse(t->framework_info, &fi, &err) == 0)
+		fw_user = fi.user;
 
 	task_spec_free(&t->spec);
 	free(t->spec_error);
@@ -552,28 +561,18 @@ void atask_describe(struct atask *t, const json_t *task_info, const char *user)
 		t->kill_grace = t->spec.kill_grace;
 }
 
-void atasks_launch(struct agent *a, const json_t *p)
+void atasks_launch(struct agent *a, const struct mevent_launch *ev)
 {
-	json_t *fi = NULL, *ti = NULL;
-	const char *fid = NULL, *tid = NULL, *user = NULL;
-	struct jerr err;
+	const char *fid = ev->framework_id, *tid = ev->task_id;
 	struct atask *t;
 
-	if (jget_obj(p, "framework_info", "launch", true, &fi, &err) ||
-	    jget_id(fi, "id", "launch.framework_info", true, &fid, &err) ||
-	    jget_obj(p, "task", "launch", true, &ti, &err) ||
-	    jget_id(ti, "task_id", "launch.task", true, &tid, &err) ||
-	    jget_str(p, "user", "launch", false, TASK_SPEC_USER_MAX, &user, &err) < 0) {
-		log_warnx("agent: ignoring a malformed LAUNCH from the master: %s", err.msg);
-		return;
-	}
 	if (atasks_find(a, fid, tid)) {
 		log_warnx("agent: ignoring a second LAUNCH of task %s of framework %s", tid, fid);
 		return;
 	}
 	t = atask_alloc(a, fid, tid);
-	t->framework_info = json_incref(fi);
-	atask_describe(t, ti, user);
+	t->framework_info = json_incref((json_t *)ev->framework_info);
+	atask_describe(t, ev->task, ev->user);
 	uuid_random(NULL, t->container_id);
 	if (task_paths(t, a->id) < 0) {
 		log_warnx("agent: ignoring LAUNCH of task %s of framework %s: paths too long", tid,
@@ -586,15 +585,6 @@ void atasks_launch(struct agent *a, const json_t *p)
 }
 
 /* ---- kill, acknowledge, shutdown ---- */
-
-/* An id as {"value": "..."} (the protocol) or a bare string; NULL when invalid. */
-static const char *event_id(const json_t *p, const char *key)
-{
-	json_t *v = json_object_get(p, key);
-	const char *s = json_is_object(v) ? json_string_value(json_object_get(v, "value"))
-					  : json_string_value(v);
-	return s && !id_invalid_reason(s) ? s : NULL;
-}
 
 /* KILL of a task this agent does not have: one TASK_LOST, not retried. */
 static void report_unknown(struct agent *a, const char *fid, const char *tid)
@@ -617,16 +607,12 @@ static void report_unknown(struct agent *a, const char *fid, const char *tid)
 	json_decref(st);
 }
 
-void atasks_kill(struct agent *a, const json_t *p)
+void atasks_kill(struct agent *a, const struct mevent_kill *ev)
 {
-	const char *fid = event_id(p, "framework_id"), *tid = event_id(p, "task_id");
+	const char *fid = ev->framework_id, *tid = ev->task_id;
 	struct atask *t;
 	double grace;
 
-	if (!fid || !tid) {
-		log_warnx("agent: ignoring a KILL without a valid framework_id and task_id");
-		return;
-	}
 	t = atasks_find(a, fid, tid);
 	if (!t) {
 		log_warnx("agent: asked to kill task %s of framework %s, which this agent does not "
@@ -635,23 +621,18 @@ void atasks_kill(struct agent *a, const json_t *p)
 		report_unknown(a, fid, tid);
 		return;
 	}
-	grace = grace_of(json_object_get(p, "kill_policy"), t->kill_grace);
+	grace = ev->has_grace ? ev->grace : t->kill_grace;
 	log_info("agent: killing task %s of framework %s (SIGTERM, SIGKILL after %.3gs)", tid, fid,
 		 grace);
 	atask_kill(t, grace, NULL);
 }
 
-void atasks_shutdown_framework(struct agent *a, const json_t *p)
+void atasks_shutdown_framework(struct agent *a, const char *fid)
 {
-	const char *fid = event_id(p, "framework_id");
 	struct map_iter it;
 	size_t n = 0;
 	void *v;
 
-	if (!fid) {
-		log_warnx("agent: ignoring a SHUTDOWN_FRAMEWORK without a valid framework_id");
-		return;
-	}
 	map_iter_init(&it, &a->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
 		struct atask *t = v;
@@ -683,19 +664,16 @@ void atask_executor_name(const struct atask *t, char *buf, size_t size)
 
 static json_t *executor_json(const struct atask *t)
 {
+	bool done = mesos_task_state_terminal(t->state);
+	json_t *tasks = json_pack("[o]", task_json(t));
 	char name[512];
-	json_t *ex;
 
 	atask_executor_name(t, name, sizeof(name));
-	ex = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:[], s:[], s:[]}", "id",
-		       t->executor_id, "name", name, "source", t->task_id, "framework_id",
-		       t->framework_id, "container", t->container_id, "directory", t->sandbox,
-		       "resources", t->resources_summary, "tasks", "queued_tasks",
-		       "completed_tasks");
-	json_array_append_new(json_object_get(ex, mesos_task_state_terminal(t->state) ? "completed_tasks"
-										 : "tasks"),
-			      task_json(t));
-	return ex;
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:o, s:[], s:o}", "id",
+			 t->executor_id, "name", name, "source", t->task_id, "framework_id",
+			 t->framework_id, "container", t->container_id, "directory", t->sandbox,
+			 "resources", t->resources_summary, "tasks", done ? json_array() : tasks,
+			 "queued_tasks", "completed_tasks", done ? tasks : json_array());
 }
 
 void atask_complete(struct atask *t)
@@ -717,22 +695,18 @@ void atask_complete(struct atask *t)
 	supervisor_forget(t);
 	log_debug("agent: task %s of framework %s complete (%s acknowledged)", t->task_id,
 		  t->framework_id, mesos_task_state_name(t->state));
+	gc_schedule_sandbox(a, t->sandbox); /* removed --gc_delay from now (gc.c) */
 	atask_free(t);
 	if (!fw->active)
 		frameworks_trim(a);
 }
 
-void atasks_acknowledge(struct agent *a, const json_t *p)
+void atasks_acknowledge(struct agent *a, const struct mevent_acknowledge *ev)
 {
-	const char *fid = event_id(p, "framework_id"), *tid = event_id(p, "task_id");
-	const char *uuid = json_string_value(json_object_get(p, "uuid"));
+	const char *fid = ev->framework_id, *tid = ev->task_id, *uuid = ev->uuid;
 	struct atask *t;
 	int r;
 
-	if (!fid || !tid || !uuid) {
-		log_warnx("agent: ignoring an ACKNOWLEDGE without framework_id, task_id and uuid");
-		return;
-	}
 	t = atasks_find(a, fid, tid);
 	r = t ? status_acknowledge(t, uuid) : -ENOENT;
 	if (r == 1)
@@ -773,27 +747,24 @@ json_t *atasks_subscribe_json(struct agent *a)
 
 static json_t *framework_json(const struct agent_framework *fw, json_t *executors /* stolen */)
 {
-	const json_t *fi = fw->info;
-	const char *name = json_string_value(json_object_get(fi, "name"));
-	const char *user = json_string_value(json_object_get(fi, "user"));
-	const char *host = json_string_value(json_object_get(fi, "hostname"));
-	const char *role = json_string_value(json_object_get(fi, "role"));
-	json_t *principal = json_object_get(fi, "principal"), *roles = json_object_get(fi, "roles");
-	json_t *failover = json_object_get(fi, "failover_timeout"), *o;
+	struct mesos_framework_info fi;
+	struct jerr err;
+	json_t *o;
 
-	if (!role && json_is_string(json_array_get(roles, 0)))
-		role = json_string_value(json_array_get(roles, 0));
-	o = json_pack("{s:s, s:s, s:s, s:o, s:b, s:s, s:s, s:o, s:O}", "id", fw->id, "name",
-		      name ? name : "", "user", user ? user : "", "failover_timeout",
-		      json_is_number(failover) ? json_incref(failover) : json_integer(0),
-		      "checkpoint", json_is_true(json_object_get(fi, "checkpoint")), "hostname",
-		      host ? host : "", "role", role ? role : "*", "executors",
-		      executors ? executors : json_array(), "completed_executors",
+	if (mesos_framework_info_parse(fw->info, &fi, &err) < 0) {
+		/* Only what the master sent is stored, and it checked it: never expected. */
+		mesos_framework_info_parse(NULL, &fi, &err);
+		fi.role = "*";
+	}
+	o = json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s, s:o, s:O}", "id", fw->id, "name",
+		      fi.name, "user", fi.user, "failover_timeout", fi.failover_timeout,
+		      "checkpoint", fi.checkpoint, "hostname", fi.hostname, "role", fi.role,
+		      "executors", executors ? executors : json_array(), "completed_executors",
 		      fw->completed_executors);
-	if (json_is_string(principal))
-		json_object_set(o, "principal", principal);
-	if (json_is_array(roles))
-		json_object_set(o, "roles", roles);
+	if (fi.principal)
+		json_object_set_new(o, "principal", json_string(fi.principal));
+	if (fi.roles)
+		json_object_set(o, "roles", (json_t *)fi.roles);
 	return o;
 }
 
@@ -808,7 +779,7 @@ json_t *atasks_state_json(struct agent *a, bool completed)
 		map_iter_init(&it, &a->tasks);
 		while (map_iter_next(&it, NULL, &v)) {
 			struct atask *t = v;
-			json_t *list = json_object_get(by_framework, t->framework_id);
+			json_t *list = jget(by_framework, t->framework_id);
 			json_t *ex = executor_json(t);
 			if (!list) {
 				list = json_array();
@@ -825,14 +796,25 @@ json_t *atasks_state_json(struct agent *a, bool completed)
 		struct agent_framework *fw = v;
 		if ((fw->active > 0) == completed)
 			continue;
-		json_array_append_new(out, framework_json(fw, json_incref(json_object_get(
-									by_framework, fw->id))));
+		json_array_append_new(
+			out, framework_json(fw, json_incref(jget(by_framework, fw->id))));
 	}
 	json_decref(by_framework);
 	return out;
 }
 
 /* ---- set-up ---- */
+
+/* A supervisor's datagram (launcher.c vouched for its uid; the pid must be ours). */
+static void on_datagram(struct agent *a, pid_t sender, const struct sup_datagram *d)
+{
+	struct atask *t = atasks_find_by_supervisor(a, sender);
+
+	if (t && d->kind == SUP_DGRAM_USAGE)
+		ctz_on_usage(t, d->disk_used_bytes);
+	else if (t)
+		atask_on_started(t, d->task_pid);
+}
 
 static void raise_fd_limit(void)
 {
@@ -854,9 +836,9 @@ int atasks_init(struct agent *a, char *err, size_t errlen)
 	a->notify_fd = -1;
 	a->spawn_reply_fd = -1;
 	raise_fd_limit();
-	r = launcher_notify_open(a, err, errlen);
+	r = launcher_notify_open(a, on_datagram, err, errlen);
 	if (r == 0)
-		r = spawner_start(a, err, errlen);
+		r = spawner_start(a, atask_on_spawned, err, errlen);
 	if (r < 0)
 		return r;
 	a->sigchld = evsignal_new(a->base, SIGCHLD, on_sigchld, a);

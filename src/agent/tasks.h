@@ -37,6 +37,9 @@
 #include "core/task_spec.h"
 
 struct agent;
+struct mevent_launch;
+struct mevent_kill;
+struct mevent_acknowledge;
 
 
 enum status_source { SOURCE_AGENT = 0, SOURCE_EXECUTOR };
@@ -55,6 +58,8 @@ struct task_update {
 	struct task_update *next;
 	json_t *status; /* TaskStatus, owned */
 	char uuid[32];	/* base64 of 16 random bytes */
+	enum mesos_task_state state; /* status's */
+	double timestamp;	     /* status's */
 	bool terminal;
 };
 
@@ -134,11 +139,11 @@ int atasks_init(struct agent *a, char *err, size_t errlen);
 /* Frees every task record (the tasks themselves keep running). */
 void atasks_free(struct agent *a);
 
-/* Master events; payload is the event's inner object. */
-void atasks_launch(struct agent *a, const json_t *payload);
-void atasks_kill(struct agent *a, const json_t *payload);
-void atasks_acknowledge(struct agent *a, const json_t *payload);
-void atasks_shutdown_framework(struct agent *a, const json_t *payload);
+/* Master events (master_events.h). */
+void atasks_launch(struct agent *a, const struct mevent_launch *ev);
+void atasks_kill(struct agent *a, const struct mevent_kill *ev);
+void atasks_acknowledge(struct agent *a, const struct mevent_acknowledge *ev);
+void atasks_shutdown_framework(struct agent *a, const char *framework_id);
 /* After SUBSCRIBED: resend the head update of every task. */
 void atasks_on_subscribed(struct agent *a);
 /* The "tasks" array of the subscribe body (new reference). */
@@ -148,6 +153,12 @@ json_t *atasks_state_json(struct agent *a, bool completed);
 /* Live tasks, for metrics. */
 size_t atasks_count(const struct agent *a);
 
+/*
+ * Decides whether this agent can run t at all. Returns 0, or 1 with o
+ * filled with the TASK_FAILED to report: a TaskInfo that did not parse
+ * (core/task_spec.h), what task_spec_unsupported() names, no user.
+ */
+int atask_check(const struct atask *t, struct task_outcome *o);
 /* Fills o as an agent-made TASK_FAILED with reason and message; returns 1. */
 int atask_refuse(struct task_outcome *o, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -161,16 +161,7 @@ static void out(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errorf(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("agora execute: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#define errorf(...) cli_fail("execute", __VA_ARGS__)
 
 static void arm(struct event *ev, double secs)
 {
@@ -180,16 +171,6 @@ static void arm(struct event *ev, double secs)
 
 /* ---- set-up: flags into a FrameworkInfo, a TaskInfo template, credentials ---- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* --secret_file: the secret alone, a trailing newline tolerated. */
 static int read_secret_file(const char *path, char *out, size_t size, char *err, size_t errlen)
 {
@@ -198,13 +179,13 @@ static int read_secret_file(const char *path, char *out, size_t size, char *err,
 	int rc = file_read_all(path, SECRET_FILE_MAX, &text, &len);
 
 	if (rc < 0)
-		return fail(err, errlen, "--secret_file %s: %s", path,
+		return str_fail(err, errlen, -EINVAL, "--secret_file %s: %s", path,
 			    rc == -EFBIG ? "larger than 4 KiB" : strerror(-rc));
 	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		text[--len] = '\0';
 	rc = 0;
 	if (!len || strlen(text) != len || strpbrk(text, "\r\n") || len >= size)
-		rc = fail(err, errlen, "--secret_file %s: expected one line with the secret", path);
+		rc = str_fail(err, errlen, -EINVAL, "--secret_file %s: expected one line with the secret", path);
 	else
 		str_copy(out, text, size);
 	explicit_bzero(text, len);
@@ -220,13 +201,13 @@ static int load_credentials(struct exec *x, char *err, size_t errlen)
 
 	if (f->credential) {
 		if (secrets)
-			return fail(err, errlen, "--credential holds the secret already; drop "
+			return str_fail(err, errlen, -EINVAL, "--credential holds the secret already; drop "
 						 "--secret/--secret_file");
 		if (cred_load_single(f->credential, &c, err, errlen) < 0)
 			return -EINVAL;
 		if (f->principal && strcmp(f->principal, c.principal)) {
 			cred_free(&c);
-			return fail(err, errlen, "--principal '%s' differs from the principal in %s",
+			return str_fail(err, errlen, -EINVAL, "--principal '%s' differs from the principal in %s",
 				    f->principal, f->credential);
 		}
 		str_copy(x->principal, c.principal, sizeof(x->principal));
@@ -235,11 +216,11 @@ static int load_credentials(struct exec *x, char *err, size_t errlen)
 		return 0;
 	}
 	if (secrets > 1)
-		return fail(err, errlen, "give --secret or --secret_file, not both");
+		return str_fail(err, errlen, -EINVAL, "give --secret or --secret_file, not both");
 	if (!f->principal)
-		return secrets ? fail(err, errlen, "--secret needs --principal") : 0;
+		return secrets ? str_fail(err, errlen, -EINVAL, "--secret needs --principal") : 0;
 	if (!secrets)
-		return fail(err, errlen, "--principal needs --secret, --secret_file or --credential");
+		return str_fail(err, errlen, -EINVAL, "--principal needs --secret, --secret_file or --credential");
 	str_copy(x->principal, f->principal, sizeof(x->principal));
 	if (f->secret_file)
 		return read_secret_file(f->secret_file, x->secret, sizeof(x->secret), err, errlen);
@@ -258,16 +239,16 @@ static int parse_env(struct exec *x, char *err, size_t errlen)
 		return 0;
 	doc = json_parse_bounded(x->flags.env, strlen(x->flags.env), 1u << 20, "--env", &je);
 	if (!doc)
-		return fail(err, errlen, "%s", je.msg);
+		return str_fail(err, errlen, -EINVAL, "%s", je.msg);
 	if (!json_is_object(doc)) {
 		json_decref(doc);
-		return fail(err, errlen, "--env: expected a JSON object {\"NAME\": \"value\"}");
+		return str_fail(err, errlen, -EINVAL, "--env: expected a JSON object {\"NAME\": \"value\"}");
 	}
 	vars = json_array();
 	json_object_foreach(doc, key, v) {
 		if (!json_is_string(v) || !*key) {
 			/* key lives in doc: format before freeing it */
-			fail(err, errlen, "--env: '%.100s': expected a string value", key);
+			str_fail(err, errlen, -EINVAL, "--env: '%.100s': expected a string value", key);
 			json_decref(vars);
 			json_decref(doc);
 			return -EINVAL;
@@ -289,7 +270,7 @@ static json_t *capabilities(struct exec *x, char *err, size_t errlen)
 	json_t *caps = json_array();
 
 	if (str_copy(list, x->flags.framework_capabilities, sizeof(list)) >= sizeof(list)) {
-		fail(err, errlen, "--framework_capabilities is too long");
+		str_fail(err, errlen, -EINVAL, "--framework_capabilities is too long");
 		goto bad;
 	}
 	for (p = list; p; p = next) {
@@ -303,7 +284,7 @@ static json_t *capabilities(struct exec *x, char *err, size_t errlen)
 		for (size_t i = 0; i < ARRAY_LEN(known); i++)
 			ok = ok || !strcmp(p, known[i]);
 		if (!ok) {
-			fail(err, errlen, "--framework_capabilities: unknown capability '%s'", p);
+			str_fail(err, errlen, -EINVAL, "--framework_capabilities: unknown capability '%s'", p);
 			goto bad;
 		}
 		x->multi_role = x->multi_role || !strcmp(p, "MULTI_ROLE");
@@ -350,7 +331,7 @@ static int default_user(struct exec *x, char *err, size_t errlen)
 		name = pw ? pw->pw_name : getenv("USER");
 	}
 	if (!name || !*name)
-		return fail(err, errlen, "cannot tell the current user's name; give --user");
+		return str_fail(err, errlen, -EINVAL, "cannot tell the current user's name; give --user");
 	str_copy(x->user, name, sizeof(x->user));
 	return 0;
 }
@@ -364,11 +345,11 @@ static int task_id(struct exec *x, char *err, size_t errlen)
 		str_copy(x->task_id, x->flags.task_id, sizeof(x->task_id));
 	} else {
 		if (random_hex(2, suffix) < 0)
-			return fail(err, errlen, "no randomness for a task id");
+			return str_fail(err, errlen, -EINVAL, "no randomness for a task id");
 		snprintf(x->task_id, sizeof(x->task_id), "%.240s-%s", x->flags.name, suffix);
 	}
 	why = id_invalid_reason(x->task_id);
-	return why ? fail(err, errlen, "task id '%s': %s", x->task_id, why) : 0;
+	return why ? str_fail(err, errlen, -EINVAL, "task id '%s': %s", x->task_id, why) : 0;
 }
 
 static int exec_setup(struct exec *x, char *err, size_t errlen)
@@ -376,24 +357,24 @@ static int exec_setup(struct exec *x, char *err, size_t errlen)
 	const struct exec_flags *f = &x->flags;
 
 	if (!f->master || !f->name || !f->command)
-		return fail(err, errlen, "--master, --name and --command are required");
+		return str_fail(err, errlen, -EINVAL, "--master, --name and --command are required");
 	if (!*f->command)
-		return fail(err, errlen, "--command is empty");
+		return str_fail(err, errlen, -EINVAL, "--command is empty");
 	{
 		char host[256], path[256], why[512];
 		uint16_t port;
 		if (sched_parse_address(f->master, host, sizeof(host), &port, path, sizeof(path),
 					why, sizeof(why)) < 0)
-			return fail(err, errlen, "--master: %s", why);
+			return str_fail(err, errlen, -EINVAL, "--master: %s", why);
 	}
 	if (!f->role || !*f->role)
-		return fail(err, errlen, "--role is empty");
+		return str_fail(err, errlen, -EINVAL, "--role is empty");
 	if (log_level_parse(f->logging_level) < 0)
-		return fail(err, errlen, "--logging_level: unknown level '%s'", f->logging_level);
+		return str_fail(err, errlen, -EINVAL, "--logging_level: unknown level '%s'", f->logging_level);
 	if (res_parse(f->resources, "*", &x->want, err, errlen) < 0)
 		return -EINVAL;
 	if (res_empty(&x->want))
-		return fail(err, errlen, "--resources: a task needs some resources");
+		return str_fail(err, errlen, -EINVAL, "--resources: a task needs some resources");
 	if (default_user(x, err, errlen) < 0 || task_id(x, err, errlen) < 0 ||
 	    load_credentials(x, err, errlen) < 0 || parse_env(x, err, errlen) < 0)
 		return -EINVAL;

@@ -99,16 +99,7 @@ static const char *or_(const char *s, const char *fallback)
 	return s ? s : fallback;
 }
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("agora job: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#define fail(...) cli_fail("job", __VA_ARGS__)
 
 /* ---- one blocking request ---- */
 

@@ -103,3 +103,36 @@ int mesos_task_status_parse(const json_t *status, struct mesos_task_status *out,
 		out->uuid = NULL;
 	return 0;
 }
+
+int mesos_framework_info_parse(const json_t *fi, struct mesos_framework_info *out,
+			       struct jerr *err)
+{
+	static const char P[] = "framework_info";
+	json_t *roles = NULL, *item;
+	const char *role = NULL;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->json = fi;
+	out->name = out->user = out->hostname = "";
+	if (!json_is_object(fi))
+		return jerr_set(err, P, NULL, "expected an object");
+	if (jget_id(fi, "id", P, false, &out->id, err) < 0 ||
+	    jget_str(fi, "name", P, false, 1024, &out->name, err) < 0 ||
+	    jget_str(fi, "user", P, false, 255, &out->user, err) < 0 ||
+	    jget_str(fi, "hostname", P, false, 255, &out->hostname, err) < 0 ||
+	    jget_str(fi, "principal", P, false, 255, &out->principal, err) < 0 ||
+	    jget_str(fi, "role", P, false, 1024, &role, err) < 0 ||
+	    jget_array(fi, "roles", P, false, 1024, &roles, err) < 0 ||
+	    jget_double(fi, "failover_timeout", P, false, &out->failover_timeout, err) < 0 ||
+	    jget_bool(fi, "checkpoint", P, false, &out->checkpoint, err) < 0)
+		return -EINVAL;
+	json_array_foreach(roles, i, item)
+		if (!json_is_string(item))
+			return jerr_set(err, "framework_info.roles", NULL, "expected strings");
+	out->roles = roles;
+	if (!role && json_array_size(roles) > 0)
+		role = json_string_value(json_array_get(roles, 0));
+	out->role = role ? role : "*";
+	return 0;
+}

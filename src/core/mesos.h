@@ -9,6 +9,9 @@
  *
  * TaskStatus: parsed once by mesos_task_status_parse() (strict, bounded,
  * fuzzed through fuzz_sched_events); every reader uses the struct.
+ *
+ * FrameworkInfo: the fields a role reads after the master accepted it
+ * (mesos_framework_info_parse, fuzzed through fuzz_agent_events).
  */
 #ifndef AGORA_CORE_MESOS_H
 #define AGORA_CORE_MESOS_H
@@ -69,5 +72,23 @@ struct mesos_task_status {
 /* 0, or -EINVAL with err naming the field ("status.state: ..."). */
 int mesos_task_status_parse(const json_t *status, struct mesos_task_status *out,
 			    struct jerr *err);
+
+/* A FrameworkInfo, parsed; the strings point into json. */
+struct mesos_framework_info {
+	const char *id;	       /* NULL when absent */
+	const char *name;      /* "" when absent */
+	const char *user;      /* "" when absent */
+	const char *hostname;  /* "" when absent */
+	const char *principal; /* NULL when absent */
+	const char *role;      /* "role", else roles[0], else "*" */
+	const json_t *roles;   /* the "roles" array, or NULL */
+	double failover_timeout; /* seconds, 0 when absent */
+	bool checkpoint;
+	const json_t *json;
+};
+
+/* 0, or -EINVAL with err naming the field ("framework_info.user: ..."). */
+int mesos_framework_info_parse(const json_t *fi, struct mesos_framework_info *out,
+			       struct jerr *err);
 
 #endif

@@ -51,22 +51,6 @@
 
 static const char *const type_names[] = { "SCALAR", "RANGES", "SET", "TEXT" };
 
-/* ---- errors ---- */
-
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !errlen)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* ---- validation of names, roles, items ---- */
 
 static bool name_char(unsigned char c)
@@ -501,7 +485,7 @@ static int accumulate(struct resources *acc, struct resource *tmp, char *why, si
 		if (strcmp(e->name, tmp->name))
 			continue;
 		if (e->type != tmp->type) {
-			r = seterr(why, whylen, "'%s' was already given as %s", e->name,
+			r = str_fail(why, whylen, -EINVAL, "'%s' was already given as %s", e->name,
 				   e->type == RES_SCALAR   ? "a scalar"
 				   : e->type == RES_RANGES ? "ranges"
 							   : "a set");
@@ -512,7 +496,7 @@ static int accumulate(struct resources *acc, struct resource *tmp, char *why, si
 	}
 	if (!dst) {
 		if (acc->n >= RES_MAX_ENTRIES) {
-			r = seterr(why, whylen, "more than %d resources", RES_MAX_ENTRIES);
+			r = str_fail(why, whylen, -EINVAL, "more than %d resources", RES_MAX_ENTRIES);
 			goto out;
 		}
 		*append_entry(acc) = *tmp;
@@ -521,12 +505,12 @@ static int accumulate(struct resources *acc, struct resource *tmp, char *why, si
 	}
 	entry_add(dst, tmp);
 	if (dst->type == RES_SCALAR && dst->scalar_milli > llround(RES_SCALAR_MAX * 1000.0))
-		r = seterr(why, whylen, "'%s' adds up to more than %.0f", dst->name,
+		r = str_fail(why, whylen, -EINVAL, "'%s' adds up to more than %.0f", dst->name,
 			   RES_SCALAR_MAX);
 	else if (dst->nranges > RES_MAX_RANGES)
-		r = seterr(why, whylen, "more than %d ranges", RES_MAX_RANGES);
+		r = str_fail(why, whylen, -EINVAL, "more than %d ranges", RES_MAX_RANGES);
 	else if (dst->nitems > RES_MAX_ITEMS)
-		r = seterr(why, whylen, "more than %d set items", RES_MAX_ITEMS);
+		r = str_fail(why, whylen, -EINVAL, "more than %d set items", RES_MAX_ITEMS);
 out:
 	entry_free(tmp);
 	return r;
@@ -536,13 +520,13 @@ out:
 static int scalar_milli(const char *name, double v, int64_t *milli, char *why, size_t whylen)
 {
 	if (!isfinite(v))
-		return seterr(why, whylen, "expected a finite number");
+		return str_fail(why, whylen, -EINVAL, "expected a finite number");
 	if (v < 0)
-		return seterr(why, whylen, "must not be negative");
+		return str_fail(why, whylen, -EINVAL, "must not be negative");
 	if (v > RES_SCALAR_MAX)
-		return seterr(why, whylen, "larger than %.0f", RES_SCALAR_MAX);
+		return str_fail(why, whylen, -EINVAL, "larger than %.0f", RES_SCALAR_MAX);
 	if (!strcmp(name, "gpus") && v != floor(v))
-		return seterr(why, whylen, "gpus must be a whole number");
+		return str_fail(why, whylen, -EINVAL, "gpus must be a whole number");
 	*milli = llround(v * 1000.0);
 	return 0;
 }
@@ -605,7 +589,7 @@ static int text_ranges(const char *inner, struct resource *e, char *why, size_t 
 	for (size_t i = 0; i < len; i++)
 		count += p[i] == ',';
 	if (count > RES_MAX_RANGES)
-		return seterr(why, whylen, "more than %d ranges", RES_MAX_RANGES);
+		return str_fail(why, whylen, -EINVAL, "more than %d ranges", RES_MAX_RANGES);
 	e->ranges = xreallocarray(NULL, count, sizeof(*e->ranges));
 	for (;;) {
 		const char *comma = memchr(p, ',', len);
@@ -616,20 +600,20 @@ static int text_ranges(const char *inner, struct resource *e, char *why, size_t 
 
 		span_trim(&piece, &piece_len);
 		if (!piece_len)
-			return seterr(why, whylen, "empty range");
+			return str_fail(why, whylen, -EINVAL, "empty range");
 		dash = memchr(piece, '-', piece_len);
 		if (!dash)
-			return seterr(why, whylen, "range '%.*s' must be begin-end, e.g. [%.*s-%.*s]",
+			return str_fail(why, whylen, -EINVAL, "range '%.*s' must be begin-end, e.g. [%.*s-%.*s]",
 				      (int)(piece_len > 32 ? 32 : piece_len), piece,
 				      (int)(piece_len > 20 ? 20 : piece_len), piece,
 				      (int)(piece_len > 20 ? 20 : piece_len), piece);
 		if (span_u64(piece, (size_t)(dash - piece), &rg.begin) < 0 ||
 		    span_u64(dash + 1, piece_len - (size_t)(dash - piece) - 1, &rg.end) < 0)
-			return seterr(why, whylen,
+			return str_fail(why, whylen, -EINVAL,
 				      "range '%.*s' is not begin-end with unsigned integers",
 				      (int)(piece_len > 48 ? 48 : piece_len), piece);
 		if (rg.begin > rg.end)
-			return seterr(why, whylen, "range '%.*s' has begin > end",
+			return str_fail(why, whylen, -EINVAL, "range '%.*s' has begin > end",
 				      (int)(piece_len > 48 ? 48 : piece_len), piece);
 		e->ranges[n++] = rg;
 		e->nranges = n;
@@ -653,7 +637,7 @@ static int text_set(const char *inner, struct resource *e, char *why, size_t why
 	for (size_t i = 0; i < len; i++)
 		count += p[i] == ',';
 	if (count > RES_MAX_ITEMS)
-		return seterr(why, whylen, "more than %d set items", RES_MAX_ITEMS);
+		return str_fail(why, whylen, -EINVAL, "more than %d set items", RES_MAX_ITEMS);
 	e->items = xreallocarray(NULL, count, sizeof(*e->items));
 	for (;;) {
 		const char *comma = memchr(p, ',', len);
@@ -664,7 +648,7 @@ static int text_set(const char *inner, struct resource *e, char *why, size_t why
 		span_trim(&item, &item_len);
 		bad = item_invalid(item, item_len);
 		if (bad)
-			return seterr(why, whylen, "%s", bad);
+			return str_fail(why, whylen, -EINVAL, "%s", bad);
 		e->items[e->nitems++] = xstrndup(item, item_len);
 		if (!comma)
 			break;
@@ -684,22 +668,22 @@ static int text_value(char *value, struct resource *e, char *why, size_t whylen)
 	if (value[0] == '[') {
 		e->type = RES_RANGES;
 		if (len < 2 || value[len - 1] != ']')
-			return seterr(why, whylen, "expected ']' at the end of the ranges");
+			return str_fail(why, whylen, -EINVAL, "expected ']' at the end of the ranges");
 		value[len - 1] = '\0';
 		return text_ranges(value + 1, e, why, whylen);
 	}
 	if (value[0] == '{') {
 		e->type = RES_SET;
 		if (len < 2 || value[len - 1] != '}')
-			return seterr(why, whylen, "expected '}' at the end of the set");
+			return str_fail(why, whylen, -EINVAL, "expected '}' at the end of the set");
 		value[len - 1] = '\0';
 		return text_set(value + 1, e, why, whylen);
 	}
 	e->type = RES_SCALAR;
 	if (value[0] == '-' && is_decimal(value + 1))
-		return seterr(why, whylen, "must not be negative");
+		return str_fail(why, whylen, -EINVAL, "must not be negative");
 	if (!is_decimal(value) || parse_double(value, &v) < 0)
-		return seterr(why, whylen, "expected a number, a [range] or a {set}");
+		return str_fail(why, whylen, -EINVAL, "expected a number, a [range] or a {set}");
 	return scalar_milli(e->name, v, &e->scalar_milli, why, whylen);
 }
 
@@ -720,7 +704,7 @@ static int text_entry(char *tok, const char *default_role, struct resources *acc
 
 	colon = strchr(tok, ':');
 	if (!colon)
-		return seterr(err, errlen, "resources: '%s': expected name:value", quote);
+		return str_fail(err, errlen, -EINVAL, "resources: '%s': expected name:value", quote);
 	*colon = '\0';
 	key = str_trim(tok);
 	value = str_trim(colon + 1);
@@ -731,20 +715,20 @@ static int text_entry(char *tok, const char *default_role, struct resources *acc
 		role = paren + 1;
 		rlen = strlen(role);
 		if (!rlen || role[rlen - 1] != ')')
-			return seterr(err, errlen, "resources: '%s': expected ')' after the role",
+			return str_fail(err, errlen, -EINVAL, "resources: '%s': expected ')' after the role",
 				      quote);
 		role[rlen - 1] = '\0';
 		role = str_trim(role);
 		key = str_trim(key);
 		bad = role_invalid(role);
 		if (bad)
-			return seterr(err, errlen, "resources: '%s': %s", quote, bad);
+			return str_fail(err, errlen, -EINVAL, "resources: '%s': %s", quote, bad);
 	}
 	bad = name_invalid(key);
 	if (bad)
-		return seterr(err, errlen, "resources: '%s': %s", quote, bad);
+		return str_fail(err, errlen, -EINVAL, "resources: '%s': %s", quote, bad);
 	if (!*value)
-		return seterr(err, errlen,
+		return str_fail(err, errlen, -EINVAL,
 			      "resources: '%s': expected a number, a [range] or a {set}", quote);
 	str_copy(tmp.name, key, sizeof(tmp.name));
 	str_copy(tmp.role, role ? role : default_role, sizeof(tmp.role));
@@ -753,7 +737,7 @@ static int text_entry(char *tok, const char *default_role, struct resources *acc
 		r = accumulate(acc, &tmp, why, sizeof(why)); /* takes tmp */
 	entry_free(&tmp);
 	if (r < 0)
-		return seterr(err, errlen, "resources: '%s': %s", quote, why);
+		return str_fail(err, errlen, -EINVAL, "resources: '%s': %s", quote, why);
 	return 0;
 }
 
@@ -764,7 +748,7 @@ static int check_default_role(const char **default_role, char *err, size_t errle
 		*default_role = "*";
 	bad = role_invalid(*default_role);
 	if (bad)
-		return seterr(err, errlen, "resources: default role '%.*s': %s", QUOTE_MAX,
+		return str_fail(err, errlen, -EINVAL, "resources: default role '%.*s': %s", QUOTE_MAX,
 			      *default_role, bad);
 	return 0;
 }
@@ -781,13 +765,13 @@ int res_parse_text(const char *text, const char *default_role, struct resources 
 	if (err && errlen)
 		err[0] = '\0';
 	if (!text)
-		return seterr(err, errlen, "resources: no text given");
+		return str_fail(err, errlen, -EINVAL, "resources: no text given");
 	r = check_default_role(&default_role, err, errlen);
 	if (r)
 		return r;
 	len = strnlen(text, RES_MAX_TEXT + 1);
 	if (len > RES_MAX_TEXT)
-		return seterr(err, errlen, "resources: longer than %d bytes", RES_MAX_TEXT);
+		return str_fail(err, errlen, -EINVAL, "resources: longer than %d bytes", RES_MAX_TEXT);
 	copy = xstrndup(text, len);
 	p = copy;
 	while (p) {
@@ -1041,7 +1025,7 @@ static int parse_json(const json_t *array, const char *path, const char *default
 	acc = RESOURCES_EMPTY;
 out:
 	if (r)
-		seterr(err, errlen, "%s", je.msg);
+		str_fail(err, errlen, -EINVAL, "%s", je.msg);
 	res_free(&acc);
 	return r;
 }
@@ -1064,7 +1048,7 @@ int res_parse(const char *text, const char *default_role, struct resources *out,
 
 	*out = RESOURCES_EMPTY;
 	if (!text)
-		return seterr(err, errlen, "resources: no text given");
+		return str_fail(err, errlen, -EINVAL, "resources: no text given");
 	while (isspace((unsigned char)*p))
 		p++;
 	if (*p != '[')
@@ -1075,7 +1059,7 @@ int res_parse(const char *text, const char *default_role, struct resources *out,
 	len = strnlen(text, RES_MAX_TEXT + 1);
 	doc = json_parse_bounded(text, len, RES_MAX_TEXT, "resources", &je);
 	if (!doc)
-		return seterr(err, errlen, "%s", je.msg);
+		return str_fail(err, errlen, -EINVAL, "%s", je.msg);
 	r = parse_json(doc, "resources", default_role, out, err, errlen);
 	json_decref(doc);
 	return r;

@@ -50,6 +50,18 @@ int str_printf(char *dst, size_t size, const char *fmt, ...)
 	return (size_t)n < size ? 0 : -ENAMETOOLONG;
 }
 
+int str_fail(char *err, size_t size, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && size) {
+		va_start(ap, fmt);
+		vsnprintf(err, size, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
 bool str_starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -22,6 +22,13 @@ size_t str_copy(char *dst, const char *src, size_t size);
 size_t str_append(char *dst, const char *src, size_t size);
 /* snprintf that reports truncation: 0 when it fit, -ENAMETOOLONG if not. */
 int str_printf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * The one way a parser or loader reports a failure: formats the message
+ * into err (nothing when err is NULL or size 0) and returns rc, so that
+ *   return str_fail(err, errlen, -EINVAL, "schedule: bad period '%s'", p);
+ */
+int str_fail(char *err, size_t size, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
 /* Trims ASCII whitespace in place at both ends; returns s moved forward. */

@@ -750,19 +750,17 @@ static void run_free(struct run *r)
 	free(r);
 }
 
-static void on_update(struct sched *fw, const struct mesos_task_status *st, void *arg)
+void engine_task_update(struct jobsvc *s, const struct mesos_task_status *st)
 {
-	struct jobsvc *s = arg;
 	struct run *r = map_get(&s->runs, st->task_id);
 	struct job_entry *e;
 	bool terminal = mesos_task_state_terminal(st->state);
 	const char *state = mesos_task_state_name(st->state);
-	(void)fw;
 
 	if (!r) {
 		if (!terminal)
 			log_info("jobs: update %s for unknown task %s", state, st->task_id);
-		if (st->uuid && st->agent_id)
+		if (st->uuid && st->agent_id && s->fw)
 			sched_acknowledge(s->fw, st->agent_id, st->task_id, st->uuid, NULL, NULL);
 		return;
 	}
@@ -802,6 +800,12 @@ static void on_update(struct sched *fw, const struct mesos_task_status *st, void
 		jstore_prune_runs(s, e->job->name, (int)s->flags.max_runs_per_job);
 	}
 	run_free(r);
+}
+
+static void on_update(struct sched *fw, const struct mesos_task_status *st, void *arg)
+{
+	(void)fw;
+	engine_task_update(arg, st);
 }
 
 /* ---- framework life ---- */
@@ -866,7 +870,14 @@ static void on_subscribed(struct sched *fw, const char *framework_id, bool resub
 	log_info("jobs: %s with the master as framework %s",
 		 resubscribed ? "resubscribed" : "subscribed", framework_id);
 	reconcile_runs(s);
-	if (!s->queued_count && sched_suppress(s->fw, NULL, 0, NULL, NULL) == 0)
+	/*
+	 * The SUBSCRIBE carried only what this process suppressed, so the master's
+	 * view may be stale either way: state it. Runs that came due while we were
+	 * away (or before this subscription) were queued without a REVIVE.
+	 */
+	if (s->queued_count)
+		want_offers(s);
+	else if (sched_suppress(s->fw, NULL, 0, NULL, NULL) == 0)
 		s->suppressed = true;
 }
 

@@ -673,19 +673,6 @@ static void quote_part(const char *p, size_t n, char *buf, size_t size)
 	buf[i] = '\0';
 }
 
-static int fail(char *err, size_t err_size, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t err_size, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && err_size) {
-		va_start(ap, fmt);
-		vsnprintf(err, err_size, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* A parse position with room for the reason of a failure. */
 struct scan {
 	const char *s;
@@ -1101,12 +1088,12 @@ static int parse_start(const char *p, size_t n, int64_t now_ms, bool has_zone, s
 
 	if (n == 0) {
 		if (now_ms < TIME_MIN_MS + 1000 || !sched_start_ok(s, now_ms - 1000))
-			return fail(why, why_size, -EINVAL, "now is out of range");
+			return str_fail(why, why_size, -EINVAL, "now is out of range");
 		s->start_ms = now_ms - 1000;
 		return 0;
 	}
 	if (parse_iso(&sc, &t) < 0)
-		return fail(why, why_size, -EINVAL, "%s", sc.why);
+		return str_fail(why, why_size, -EINVAL, "%s", sc.why);
 	written = t.local_ms - (int64_t)t.offset_s * 1000; /* the instant the string names */
 	if (has_zone) {
 		s->start_ms = sched_to_utc(s, t.local_ms, &written);
@@ -1115,7 +1102,7 @@ static int parse_start(const char *p, size_t n, int64_t now_ms, bool has_zone, s
 		s->start_ms = written;
 	}
 	if (!sched_start_ok(s, s->start_ms))
-		return fail(why, why_size, -EINVAL, "out of range (years 0000-9999)");
+		return str_fail(why, why_size, -EINVAL, "out of range (years 0000-9999)");
 	return 0;
 }
 
@@ -1130,31 +1117,31 @@ int schedule_parse(const char *text, const char *time_zone, int64_t now_ms,
 	int rc;
 
 	if (!text)
-		return fail(err, err_size, -EINVAL, "schedule: missing");
+		return str_fail(err, err_size, -EINVAL, "schedule: missing");
 	len = strnlen(text, SCHEDULE_TEXT_MAX + 1);
 	if (len > SCHEDULE_TEXT_MAX)
-		return fail(err, err_size, -EINVAL, "schedule: longer than %d characters",
+		return str_fail(err, err_size, -EINVAL, "schedule: longer than %d characters",
 			    SCHEDULE_TEXT_MAX);
 	quote_part(text, len, quoted, sizeof(quoted));
 	if (!split_schedule(text, len, &slash1, &slash2))
-		return fail(err, err_size, -EINVAL,
+		return str_fail(err, err_size, -EINVAL,
 			    "schedule: expected R[n]/[start]/period, got '%s'", quoted);
 	if (parse_repeat(text + 1, slash1 - 1, &s.repeat) < 0)
-		return fail(err, err_size, -EINVAL, "schedule: bad repeat '%.*s': more than %lld",
+		return str_fail(err, err_size, -EINVAL, "schedule: bad repeat '%.*s': more than %lld",
 			    (int)slash1, quoted, (long long)INT64_MAX);
 	if (has_zone && (rc = zone_resolve(db, time_zone, &s)) < 0)
-		return fail(err, err_size, rc, "schedule: too many time zones loaded (%d)",
+		return str_fail(err, err_size, rc, "schedule: too many time zones loaded (%d)",
 			    SCHEDULE_TZDB_MAX_ZONES);
 	if (parse_start(text + slash1 + 1, slash2 - slash1 - 1, now_ms, has_zone, &s, why,
 			sizeof(why)) < 0) {
 		quote_part(text + slash1 + 1, slash2 - slash1 - 1, quoted, sizeof(quoted));
-		return fail(err, err_size, -EINVAL, "schedule: bad start '%s': %s", quoted, why);
+		return str_fail(err, err_size, -EINVAL, "schedule: bad start '%s': %s", quoted, why);
 	}
 	sc = (struct scan){ .s = text + slash2 + 1, .i = 0, .n = len - slash2 - 1 };
 	if (parse_period(&sc, &s.period) < 0) {
 		quote_part(sc.s, sc.n, quoted, sizeof(quoted));
 		quote_part(sc.why, strlen(sc.why), why, sizeof(why));
-		return fail(err, err_size, -EINVAL, "schedule: bad period '%s': %s", quoted, why);
+		return str_fail(err, err_size, -EINVAL, "schedule: bad period '%s': %s", quoted, why);
 	}
 	*out = s;
 	return 0;
@@ -1268,10 +1255,10 @@ int schedule_advance(const struct schedule *cur, int64_t now_ms, struct schedule
 	int64_t k = 0;
 
 	if (cur->start_ms < TIME_MIN_MS || cur->start_ms > TIME_MAX_MS)
-		return fail(err, err_size, -ERANGE, "schedule: start out of range");
+		return str_fail(err, err_size, -ERANGE, "schedule: start out of range");
 	if (cur->start_ms < now_ms && !schedule_period_is_zero(&cur->period) &&
 	    find_next(cur, now_ms, &k, &next.start_ms) < 0)
-		return fail(err, err_size, -ERANGE,
+		return str_fail(err, err_size, -ERANGE,
 			    "schedule: the next occurrence is past the year 9999");
 	next.repeat = cur->repeat < 0 ? -1 : cur->repeat - 1; /* R0 -> R, as Chronos */
 	*out = next;

@@ -195,6 +195,12 @@ void engine_run_now(struct jobsvc *s, struct job_entry *e, const char *args);
 int engine_kill_job(struct jobsvc *s, struct job_entry *e);
 /* PUT /job/success/<name>. */
 void engine_mark_success(struct jobsvc *s, struct job_entry *e);
+/*
+ * A TaskStatus for one of the service's tasks, as the framework client
+ * delivers it: the run's state and history, then success (counters,
+ * children) or failure (retry after --failure_retry, counters, disabling).
+ */
+void engine_task_update(struct jobsvc *s, const struct mesos_task_status *st);
 /* "idle", "queued", "running", "<n> running" */
 void engine_job_state(const struct job_entry *e, char *buf, size_t size);
 /* "success", "failure", "fresh" */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/attributes.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -225,27 +226,6 @@ void master_agent_free(struct master_agent *a)
 	res_free(&a->total);
 	json_decref(a->attributes);
 	free(a);
-}
-
-/* Mesos summarises attributes as {"name": value}. */
-static json_t *attributes_summary(const json_t *attrs)
-{
-	json_t *out = json_object();
-	size_t i;
-	json_t *at;
-
-	json_array_foreach(attrs, i, at) {
-		const char *name = json_string_value(json_object_get(at, "name"));
-		json_t *text = json_object_get(json_object_get(at, "text"), "value");
-		json_t *scalar = json_object_get(json_object_get(at, "scalar"), "value");
-		if (!name)
-			continue;
-		if (text)
-			json_object_set(out, name, text);
-		else if (scalar)
-			json_object_set(out, name, scalar);
-	}
-	return out;
 }
 
 json_t *master_agent_state_json(const struct master_agent *a)

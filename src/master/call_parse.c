@@ -287,6 +287,8 @@ static int check_payload(struct sched_call *c, struct jerr *je)
 			snprintf(je->msg, sizeof(je->msg), "%s", msg);
 			return -EINVAL;
 		}
+		if (check_string_array(c->payload, "suppressed_roles", "update_framework", je) < 0)
+			return -EINVAL;
 		return 0;
 	}
 	default:

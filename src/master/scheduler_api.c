@@ -44,6 +44,41 @@ static void send_error_and_close(struct http_req *r, const char *message)
 	free(payload);
 }
 
+/* roles (an array of strings, checked by call_parse) names role. */
+static bool roles_name(const json_t *roles, const char *role)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(roles, i, v) {
+		if (json_is_string(v) && !strcmp(json_string_value(v), role))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A (re-)subscription or UPDATE_FRAMEWORK states the framework's whole
+ * suppression: its role is suppressed iff suppressed_roles names it, so a
+ * scheduler that restarts without remembering its SUPPRESS gets offers
+ * again (Mesos: "suppressed_roles" of Call.Subscribe and UpdateFramework).
+ */
+static void set_suppression(struct framework *fw, const json_t *suppressed_roles,
+			    const char *why)
+{
+	bool suppressed = roles_name(suppressed_roles, fw->role);
+	if (suppressed != fw->suppressed)
+		log_info("master: framework %s (%s): offers %s for role '%s' (%s)", fw->id,
+			 fw->name, suppressed ? "suppressed" : "revived", fw->role, why);
+	fw->suppressed = suppressed;
+}
+
+/* REVIVE / SUPPRESS: no roles (or an empty list) means every role of the framework. */
+static bool call_covers_role(const json_t *payload, const char *role)
+{
+	const json_t *roles = jget(payload, "roles");
+	return !json_array_size(roles) || roles_name(roles, role);
+}
+
 static void handle_subscribe(struct master *m, struct http_req *r, struct sched_call *c)
 {
 	json_t *info = json_object_get(c->payload, "framework_info");
@@ -106,6 +141,8 @@ static void handle_subscribe(struct master *m, struct http_req *r, struct sched_
 		framework_update_info(fw, info);
 		fw->reregistered_time = now_wall();
 	}
+	set_suppression(fw, jget(c->payload, "suppressed_roles"),
+			resubscribe ? "resubscribed" : "subscribed");
 	if (framework_attach_stream(fw, r) < 0)
 		return;
 	log_info("master: framework %s (%s, user %s, principal '%s') %s", fw->id, fw->name,
@@ -209,6 +246,7 @@ static void handle_update_framework(struct master *m, struct http_req *r, struct
 		return;
 	}
 	framework_update_info(fw, info);
+	set_suppression(fw, jget(payload, "suppressed_roles"), "UPDATE_FRAMEWORK");
 	alloc_all_changed(m);
 	http_reply_empty(r, 200);
 }
@@ -230,12 +268,15 @@ static void dispatch_call(struct master *m, struct http_req *r, struct framework
 		handle_accept(m, fw, p, false);
 		break;
 	case CALL_REVIVE:
+		if (!call_covers_role(p, fw->role))
+			break;
 		fw->suppressed = false;
 		alloc_clear_filters(fw);
 		alloc_all_changed(m);
 		break;
 	case CALL_SUPPRESS:
-		fw->suppressed = true;
+		if (call_covers_role(p, fw->role))
+			fw->suppressed = true;
 		break;
 	case CALL_KILL:
 		s = json_string_value(json_object_get(json_object_get(p, "task_id"), "value"));

@@ -45,8 +45,10 @@ class Scheduler:
         return h
 
     # ---- subscription ----
-    def subscribe(self, timeout=10):
+    def subscribe(self, timeout=10, suppressed_roles=None):
         body = {"type": "SUBSCRIBE", "subscribe": {"framework_info": dict(self.info)}}
+        if suppressed_roles is not None:
+            body["subscribe"]["suppressed_roles"] = list(suppressed_roles)
         if self.framework_id:
             body["framework_id"] = {"value": self.framework_id}
             body["subscribe"]["framework_info"]["id"] = {"value": self.framework_id}

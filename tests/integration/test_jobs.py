@@ -284,3 +284,81 @@ def test_restart_reconciles_running_tasks(cluster):
     (run,) = jobs2.wait_runs("long", 1, "TASK_FINISHED", timeout=20)
     assert jobs2.job("long")["successCount"] == 1
     kill_leftovers(cluster.path("agent"))
+
+
+def jobs_framework(cluster):
+    fws = [f for f in cluster.state()["frameworks"] if f["name"] == "chronos"]
+    return fws[0] if fws else None
+
+
+def add_job_due_soon(cluster, jobs, name, offset):
+    """Adds an R1 job due about `offset` s from now; returns when it is due."""
+    due = int(time.time()) + offset
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(due))
+    r = jobs.post("/v1/scheduler/iso8601", {"name": name, "command": "true",
+                                             "schedule": f"R1/{start}/PT1H"})
+    assert r.status == 204, r.text
+    return due
+
+
+def test_run_due_while_jobs_was_down_launches_after_restart(cluster):
+    """Issue 9.12: an idle `agora jobs` has SUPPRESSed offers; killed and
+    restarted while a run came due, it resubscribed without suppressed_roles
+    but the master kept it suppressed, and jobs never sent REVIVE: the run
+    waited for an unrelated event."""
+    cluster.master()
+    cluster.agent()
+    cluster.wait_agents(1)
+    port = free_port()
+    offset, attempt = 4, 0
+    while True:
+        attempt += 1
+        jobs = start_jobs(cluster, "--user=nobody", port=port, name=f"jobs{attempt}")
+        wait_until(lambda: (jobs_framework(cluster) or {}).get("connected") and
+                   not jobs_framework(cluster)["active"], what="jobs suppressed (idle)")
+        due = add_job_due_soon(cluster, jobs, f"during{attempt}", offset)
+        jobs.proc.kill(signal.SIGKILL)
+        if time.time() < due - 1:
+            break  # killed well before the run came due
+        offset *= 2  # a very slow machine: try again with more room
+        assert attempt < 4, "cannot kill agora jobs before a run comes due"
+    name = f"during{attempt}"
+    wait_until(lambda: not jobs_framework(cluster)["connected"], what="framework disconnected")
+    assert not jobs_framework(cluster)["active"]
+    wait_until(lambda: time.time() > due + 0.5, timeout=offset + 5, what="the run to come due")
+    jobs2 = start_jobs(cluster, "--user=nobody", port=port, name="jobs-restarted")
+    jobs2.proc.wait_log("jobs: resubscribed")
+    # the run launches (and finishes) with nothing else happening in the cluster
+    (run,) = jobs2.wait_runs(name, 1, "TASK_FINISHED", timeout=60)
+    assert jobs2.job(name)["successCount"] == 1
+    kill_leftovers(cluster.path("agent"))
+
+
+def test_run_due_while_master_was_down_launches_after_resubscribing(cluster):
+    """Issue 9.12, the other side: jobs resubscribes to a restarted master with
+    suppressed_roles (it had SUPPRESSed while idle); a run queued while the
+    master was away needs a REVIVE after subscribing."""
+    cluster.master()
+    cluster.agent()
+    cluster.wait_agents(1)
+    jobs = start_jobs(cluster, "--user=nobody")
+    wait_until(lambda: (jobs_framework(cluster) or {}).get("connected") and
+               not jobs_framework(cluster)["active"], what="jobs suppressed (idle)")
+    offset, attempt = 4, 0
+    while True:
+        attempt += 1
+        master = next(p for p in reversed(cluster.procs) if p.name.startswith("master"))
+        due = add_job_due_soon(cluster, jobs, f"during{attempt}", offset)
+        master.kill(signal.SIGKILL)
+        if time.time() < due - 1:
+            break
+        cluster.master(name=f"master-retry{attempt}")
+        offset *= 2
+        assert attempt < 4, "cannot kill the master before a run comes due"
+    name = f"during{attempt}"
+    jobs.proc.wait_log("jobs: lost the master")
+    wait_until(lambda: time.time() > due + 0.5, timeout=offset + 5, what="the run to come due")
+    cluster.master(name="master-restarted")
+    (run,) = jobs.wait_runs(name, 1, "TASK_FINISHED", timeout=60)
+    assert jobs.job(name)["successCount"] == 1
+    kill_leftovers(cluster.path("agent"))

@@ -180,6 +180,49 @@ def test_suppress_and_revive(cluster):
     s.close()
 
 
+
+def framework_active(cluster):
+    """The master's "active": connected and not suppressed."""
+    return cluster.state()["frameworks"][0]["active"]
+
+
+def test_resubscription_states_suppression(cluster):
+    """Issue 9.12: a framework that SUPPRESSed and then restarted stayed
+    suppressed for ever. Mesos: a SUBSCRIBE's suppressed_roles is the whole
+    suppression state of the (re-)subscribing framework."""
+    cluster.master()
+    cluster.agent()
+    s = sched(cluster, failover_timeout=60)
+    s.subscribe()
+    offer = s.wait_offer()
+    assert s.call("SUPPRESS")[0] == 202
+    s.decline(offer, refuse_seconds=0)
+    assert not framework_active(cluster)
+    fid = s.framework_id
+    s.close()
+    wait_until(lambda: not cluster.state()["frameworks"][0]["connected"], what="disconnect")
+    # the restarted scheduler remembers nothing: it gets offers
+    s2 = sched(cluster, failover_timeout=60, framework_id=fid)
+    assert s2.subscribe() == 200
+    assert framework_active(cluster)
+    s2.wait_offer()
+    s2.close()
+    wait_until(lambda: not cluster.state()["frameworks"][0]["connected"], what="disconnect")
+    # one that names its role in suppressed_roles stays suppressed
+    s3 = sched(cluster, failover_timeout=60, framework_id=fid)
+    assert s3.subscribe(suppressed_roles=["*"]) == 200
+    assert cluster.state()["frameworks"][0]["connected"]
+    assert not framework_active(cluster)
+    # a SUPPRESS/REVIVE naming other roles leaves this one alone
+    assert s3.call("REVIVE", {"roles": ["other"]})[0] == 202
+    assert not framework_active(cluster)
+    assert s3.call("REVIVE", {"roles": ["*"]})[0] == 202
+    assert framework_active(cluster)
+    s3.wait_offer()
+    assert s3.call("SUPPRESS", {"roles": ["other"]})[0] == 202
+    assert framework_active(cluster)
+    s3.close()
+
 def test_offer_timeout_rescinds(cluster):
     cluster.master("--offer_timeout=500ms")
     cluster.agent()

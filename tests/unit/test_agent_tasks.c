@@ -18,6 +18,7 @@
 
 #include "agent/agent.h"
 #include "agent/launcher.h"
+#include "agent/master_events.h"
 #include "agent/status_updates.h"
 #include "agent/tasks.h"
 #include "core/util.h"
@@ -118,8 +119,8 @@ static void test_replay_cuts_a_torn_line_and_names_bad_ones(void **state)
 {
 	struct fixture *f = *state;
 	struct atask *t = new_task(f, "t2");
-	const char *good = "{\"status\":{\"state\":\"TASK_STARTING\",\"uuid\":\"AAAA\"}}\n"
-			   "{\"status\":{\"state\":\"TASK_RUNNING\",\"uuid\":\"BBBB\"}}\n"
+	const char *good = "{\"status\":{\"task_id\":{\"value\":\"t\"},\"state\":\"TASK_STARTING\",\"uuid\":\"AAAA\"}}\n"
+			   "{\"status\":{\"task_id\":{\"value\":\"t\"},\"state\":\"TASK_RUNNING\",\"uuid\":\"BBBB\"}}\n"
 			   "{\"ack\":\"AAAA\"}\n"
 			   "{\"ack\":\"ZZZZ\"}\n";
 	char text[1024], err[256];
@@ -141,7 +142,7 @@ static void test_replay_cuts_a_torn_line_and_names_bad_ones(void **state)
 	atask_free(t);
 
 	t = new_task(f, "t4");
-	snprintf(text, sizeof(text), "{\"status\":{\"state\":\"TASK_BOGUS\",\"uuid\":\"A\"}}\n");
+	snprintf(text, sizeof(text), "{\"status\":{\"task_id\":{\"value\":\"t\"},\"state\":\"TASK_BOGUS\",\"uuid\":\"A\"}}\n");
 	assert_int_equal(status_replay_text(t, text, strlen(text), &valid, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "line 1"));
@@ -153,7 +154,7 @@ static void test_replay_of_a_file_truncates_the_torn_tail(void **state)
 	struct fixture *f = *state;
 	struct atask *t = new_task(f, "t5");
 	char path[256], err[256], *data = NULL;
-	const char *line = "{\"status\":{\"state\":\"TASK_STARTING\",\"uuid\":\"AAAA\"}}\n";
+	const char *line = "{\"status\":{\"task_id\":{\"value\":\"t\"},\"state\":\"TASK_STARTING\",\"uuid\":\"AAAA\"}}\n";
 	char text[512];
 
 	snprintf(path, sizeof(path), "%s/task.updates", t->task_meta);
@@ -372,7 +373,7 @@ static int check(struct fixture *f, const char *task_json, const char *user,
 	t->framework_info = json_pack("{s:s}", "user", user);
 	atask_describe(t, ti, NULL);
 	json_decref(ti);
-	r = launcher_check(&f->a, t, o);
+	r = atask_check(t, o);
 	atask_free(t);
 	return r;
 }
@@ -413,9 +414,123 @@ static void test_what_the_agent_refuses_to_run(void **state)
 	assert_int_equal(check(f, "{\"command\":{\"value\":\"true\"}}", "", &o), 0);
 }
 
+/* The container object: what containerizer.c writes, container.c reads back the same. */
+static void test_container_object_round_trip(void **state)
+{
+	struct sup_container in, *out = calloc(1, sizeof(*out));
+	char why[256];
+	json_t *j;
+	(void)state;
+
+	memset(&in, 0, sizeof(in));
+	in.cgroup = "c-1";
+	in.cpus = 0.5;
+	in.cfs = true;
+	in.mem_bytes = 32u << 20;
+	in.mem_watch = true;
+	in.private_dev = true;
+	in.dev_dir = "/dev";
+	in.devices[0] = (struct sup_device){ 'c', 195, 1, "/dev/nvidia1" };
+	in.ndevices = 1;
+	in.gpus[0] = 1;
+	in.ngpus = 1;
+	in.disk_watch = 2;
+	in.disk_limit_bytes = 1 << 20;
+	j = sup_container_json(&in);
+	assert_int_equal(sup_container_parse(j, out, why, sizeof(why)), 0);
+	assert_string_equal(out->cgroup, "c-1");
+	assert_true(out->cpus == 0.5 && out->cfs && out->mem_watch && out->private_dev);
+	assert_int_equal(out->mem_bytes, 32u << 20);
+	assert_int_equal(out->ndevices, 1);
+	assert_int_equal(out->devices[0].minor, 1);
+	assert_string_equal(out->devices[0].path, "/dev/nvidia1");
+	assert_int_equal(out->ngpus, 1);
+	assert_int_equal(out->gpus[0], 1);
+	assert_int_equal(out->disk_limit_bytes, 1 << 20);
+	json_decref(j);
+
+	j = json_loads("{\"gpus\":[-1]}", 0, NULL);
+	assert_int_equal(sup_container_parse(j, out, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "container.gpus[0]"));
+	json_decref(j);
+	j = json_loads("{\"mem_bytes\":\"lots\"}", 0, NULL);
+	assert_int_equal(sup_container_parse(j, out, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "container.mem_bytes"));
+	json_decref(j);
+	free(out);
+}
+
+static int event(const char *text, struct mevent *ev, struct jerr *err)
+{
+	return mevent_parse(text, strlen(text), ev, err);
+}
+
+static void test_master_events(void **state)
+{
+	struct mevent ev;
+	struct jerr err;
+	(void)state;
+
+	assert_int_equal(event("{\"type\":\"KILL\",\"kill\":{\"framework_id\":{\"value\":"
+			       "\"f\"},\"task_id\":\"t\",\"kill_policy\":{\"grace_period\":{"
+			       "\"nanoseconds\":\"1500000000\"}}}}",
+			       &ev, &err),
+			 0);
+	assert_int_equal(ev.type, MEVENT_KILL);
+	assert_string_equal(ev.u.kill.task_id, "t");
+	assert_true(ev.u.kill.has_grace && ev.u.kill.grace == 1.5);
+	mevent_free(&ev);
+
+	assert_int_equal(event("{\"type\":\"LAUNCH\",\"launch\":{\"framework_info\":{\"id\":"
+			       "{\"value\":\"f\"}},\"task\":{\"task_id\":{\"value\":\"t\"}},"
+			       "\"user\":\"u\"}}",
+			       &ev, &err),
+			 0);
+	assert_int_equal(ev.type, MEVENT_LAUNCH);
+	assert_string_equal(ev.u.launch.user, "u");
+	mevent_free(&ev);
+
+	assert_int_equal(event("{\"type\":\"SUBSCRIBED\",\"subscribed\":{\"agent_id\":{"
+			       "\"value\":\"a\"},\"session\":\"s\",\"ping_interval_seconds\":0}}",
+			       &ev, &err),
+			 0);
+	assert_true(ev.u.subscribed.ping_interval == 0.05);
+	assert_true(ev.u.subscribed.heartbeat_interval == 5);
+	assert_string_equal(ev.u.subscribed.master_id, "");
+	mevent_free(&ev);
+
+	assert_int_equal(event("{\"type\":\"SOMETHING_NEW\"}", &ev, &err), 0);
+	assert_int_equal(ev.type, MEVENT_UNKNOWN);
+	assert_string_equal(ev.type_name, "SOMETHING_NEW");
+	mevent_free(&ev);
+
+	/* errors name the field */
+	assert_int_equal(event("{\"type\":\"ACKNOWLEDGE\",\"acknowledge\":{\"framework_id\":"
+			       "\"f\",\"task_id\":\"t\"}}",
+			       &ev, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "acknowledge.uuid: required field is missing");
+	mevent_free(&ev);
+	assert_int_equal(event("{\"type\":\"KILL\",\"kill\":{\"framework_id\":\"f/x\","
+			       "\"task_id\":\"t\"}}",
+			       &ev, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "kill.framework_id"));
+	mevent_free(&ev);
+	assert_int_equal(event("{\"type\":\"SUBSCRIBED\",\"subscribed\":{\"session\":\"s\"}}",
+			       &ev, &err),
+			 -EINVAL);
+	assert_int_equal(ev.type, MEVENT_SUBSCRIBED);
+	mevent_free(&ev);
+	assert_int_equal(event("[1]", &ev, &err), -EINVAL);
+	mevent_free(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_master_events),
+		cmocka_unit_test(test_container_object_round_trip),
 		cmocka_unit_test_setup_teardown(test_queue_persists_and_replays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_cuts_a_torn_line_and_names_bad_ones,
 						setup, teardown),

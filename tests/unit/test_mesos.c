@@ -107,12 +107,53 @@ static void test_status_parse(void **state)
 	json_decref(j);
 }
 
+static void test_framework_info_parse(void **state)
+{
+	struct mesos_framework_info fi;
+	struct jerr err;
+	json_t *j;
+	(void)state;
+
+	j = json_loads("{\"id\":{\"value\":\"f1\"},\"user\":\"u\",\"roles\":[\"a\",\"b\"],"
+		       "\"principal\":\"p\",\"failover_timeout\":7.5,\"checkpoint\":true}",
+		       0, NULL);
+	assert_int_equal(mesos_framework_info_parse(j, &fi, &err), 0);
+	assert_string_equal(fi.id, "f1");
+	assert_string_equal(fi.user, "u");
+	assert_string_equal(fi.name, "");
+	assert_string_equal(fi.role, "a");
+	assert_string_equal(fi.principal, "p");
+	assert_true(fi.failover_timeout == 7.5);
+	assert_true(fi.checkpoint);
+	json_decref(j);
+
+	j = json_loads("{\"role\":\"r\",\"roles\":[\"a\"]}", 0, NULL);
+	assert_int_equal(mesos_framework_info_parse(j, &fi, &err), 0);
+	assert_string_equal(fi.role, "r");
+	assert_null(fi.id);
+	json_decref(j);
+
+	j = json_loads("{}", 0, NULL);
+	assert_int_equal(mesos_framework_info_parse(j, &fi, &err), 0);
+	assert_string_equal(fi.role, "*");
+	json_decref(j);
+
+	j = json_loads("{\"user\":5}", 0, NULL);
+	assert_int_equal(mesos_framework_info_parse(j, &fi, &err), -EINVAL);
+	assert_string_equal(err.msg, "framework_info.user: expected a string");
+	json_decref(j);
+	j = json_loads("{\"roles\":[1]}", 0, NULL);
+	assert_int_equal(mesos_framework_info_parse(j, &fi, &err), -EINVAL);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_numbers_and_names),
 		cmocka_unit_test(test_state_classes),
 		cmocka_unit_test(test_status_parse),
+		cmocka_unit_test(test_framework_info_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  * Unit tests for core/task_spec: the one TaskInfo parser (every field the
  * roles read, the refusals naming their field, the bounds) and the one
  * rule for the task's user, as the master applies it (task_info_check)
- * and as the agent applies it (atask_describe + launcher_check).
+ * and as the agent applies it (atask_describe + atask_check).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -202,7 +202,7 @@ static const char *agent_user(const char *task_json, const char *fw_user, char *
 	t = atask_alloc(&a, "fw", "t1");
 	t->framework_info = json_pack("{s:s}", "user", fw_user);
 	atask_describe(t, j, NULL); /* a LAUNCH without the master's "user" */
-	r = launcher_check(&a, t, &o);
+	r = atask_check(t, &o);
 	str_copy(user, t->user, sizeof(user));
 	str_copy(msg, o.message, msglen);
 	atask_free(t);
