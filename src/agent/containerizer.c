@@ -143,8 +143,8 @@ static void limits_of(struct atask *t)
 }
 
 
-/* 0, 1 (refused, o filled); t->gpus/ngpus set; *passthrough when NVML cannot isolate them. */
-static int allocate_gpus(struct atask *t, struct task_outcome *o, bool *passthrough)
+/* 0, 1 (refused, why filled); t->gpus/ngpus set; *passthrough when NVML cannot isolate them. */
+static int allocate_gpus(struct atask *t, char *why, size_t whylen, bool *passthrough)
 {
 	struct agent *a = t->agent;
 	double want = t->spec.gpus;
@@ -163,10 +163,11 @@ static int allocate_gpus(struct atask *t, struct task_outcome *o, bool *passthro
 	if (r < 0) {
 		free(t->gpus);
 		t->gpus = NULL;
-		return atask_refuse(o, "REASON_CONTAINER_LAUNCH_FAILED",
-			      "not enough free GPUs on agent %s: the task asks for %u, %u of the "
-			      "agent's GPUs are free",
-			      a->hostname, n, gpu_free_count(&a->gpus));
+		snprintf(why, whylen,
+			 "not enough free GPUs on agent %s: the task asks for %u, %u of the "
+			 "agent's GPUs are free",
+			 a->hostname, n, gpu_free_count(&a->gpus));
+		return 1;
 	}
 	t->ngpus = n;
 	return 0;
@@ -198,7 +199,7 @@ static void add_devices(const struct atask *t, struct sup_container *spec, struc
 		spec->gpus[spec->ngpus++] = t->gpus[i];
 }
 
-int ctz_prepare(struct atask *t, json_t **out, struct task_outcome *o)
+int ctz_prepare(struct atask *t, json_t **out, char *why, size_t whylen)
 {
 	struct agent *a = t->agent;
 	bool passthrough, disk = iso_has(&a->iso, ISO_POSIX_DISK | ISO_DISK_DU);
@@ -207,7 +208,7 @@ int ctz_prepare(struct atask *t, json_t **out, struct task_outcome *o)
 
 	*out = NULL;
 	limits_of(t);
-	if (allocate_gpus(t, o, &passthrough))
+	if (allocate_gpus(t, why, whylen, &passthrough))
 		return 1;
 	if (!a->cg_on && !disk && !a->private_dev)
 		return 0; /* invariant 3 */

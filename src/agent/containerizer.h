@@ -57,10 +57,10 @@ void ctz_free(struct agent *a);
 
 /*
  * The task's limits, GPUs and "container" object (*out, NULL when the
- * supervisor has nothing to do). Returns 0, or 1 with o filled with the
- * TASK_FAILED to report (not enough free GPUs).
+ * supervisor has nothing to do). Returns 0, or 1 with why saying why the
+ * task cannot run here (not enough free GPUs).
  */
-int ctz_prepare(struct atask *t, json_t **out, struct task_outcome *o);
+int ctz_prepare(struct atask *t, json_t **out, char *why, size_t whylen);
 /* "K=V" strings for the task's environment (CUDA_VISIBLE_DEVICES...); NULL-terminated, malloc'd. */
 char **ctz_task_env(const struct atask *t);
 /* The task is terminal: its GPUs go back, a cgroup its supervisor left is killed and removed. */

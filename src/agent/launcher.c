@@ -270,7 +270,7 @@ static char **build_argv(const struct task_spec *spec, const char **exec_file, b
 static void fetch_limit_of(const struct agent *a, const struct atask *t, uint64_t *bytes,
 			   char *what, size_t whatlen)
 {
-	double disk_mb = json_number_value(json_object_get(t->resources_summary, "disk"));
+	double disk_mb = res_scalar(&t->spec.resources, "disk");
 	uint64_t flag = a->flags.fetcher_max_size;
 
 	if (disk_mb > 0 && disk_mb * 1048576.0 < (double)flag) {

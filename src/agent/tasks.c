@@ -483,7 +483,9 @@ static void launch(struct atask *t)
 	json_t *info, *spec, *container = NULL;
 	char err[768], *text;
 
-	if (atask_check(t, &o) || ctz_prepare(t, &container, &o)) {
+	if (atask_check(t, &o) ||
+	    (ctz_prepare(t, &container, err, sizeof(err)) &&
+	     atask_refuse(&o, "REASON_CONTAINER_LAUNCH_FAILED", "%s", err))) {
 		log_warnx("agent: refusing task %s of framework %s: %s", t->task_id,
 			  t->framework_id, o.message);
 		checkpoint_refused(t);
@@ -737,10 +739,11 @@ json_t *atasks_subscribe_json(struct agent *a)
 	map_iter_init(&it, &a->tasks);
 	while (map_iter_next(&it, NULL, &v)) {
 		struct atask *t = v;
-		json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O}", "framework_info",
+		/* "user": the one it runs as, so a restarted master shows what runs */
+		json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O, s:s}", "framework_info",
 						     t->framework_info, "task", t->spec.json,
 						     "state", mesos_task_state_name(t->state),
-						     "statuses", t->statuses));
+						     "statuses", t->statuses, "user", t->user));
 	}
 	return arr;
 }

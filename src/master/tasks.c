@@ -34,6 +34,7 @@
 #include "core/invariant.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/task_spec.h"
 #include "core/util.h"
 #include "master/master.h"
 #include "master/task_info.h"
@@ -639,7 +640,11 @@ static void adopt_reported(struct master_agent *a, const json_t *item, struct ma
 			   sizeof(err)) < 0)
 		log_warnx("master: agent %s reported task %s with bad resources: %s", a->id,
 			  task_id, err);
-	t = task_new(fw, a, task_id, task_info, &res, user ? user : fw->user);
+	/* an agent that does not say: the one rule (core/task_spec.h) on what it reports */
+	if (!user)
+		user = task_spec_user(json_string_value(jget(jget(task_info, "command"), "user")),
+				      fw->user);
+	t = task_new(fw, a, task_id, task_info, &res, user);
 	res_add(&fw->allocated, &res);
 	t->state = (enum mesos_task_state)state;
 	json_array_append_new(t->statuses, json_pack("{s:s, s:f}", "state",
