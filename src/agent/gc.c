@@ -334,6 +334,7 @@ struct gc {
 	struct gc_rm rm;
 	struct event *timer, *work, *disk_timer;
 	bool full_warned, disk_warned;
+	uint64_t succeeded, failed; /* removals since start (metrics) */
 };
 
 static void entry_free(struct gc_entry *e)
@@ -520,12 +521,14 @@ static void finish(struct gc *g, int r)
 	g->removing = NULL;
 	g->count--;
 	if (r >= 0) {
+		g->succeeded++;
 		if (g->rm.removed)
 			log_info("agent: gc: removed sandbox %s (%llu entries)", e->path,
 				 g->rm.removed);
 		if (parse_run_path(g->agent, e->path, &rp) == 0)
 			tidy(g, &rp);
 	} else {
+		g->failed++;
 		log_warnx("agent: gc: cannot remove sandbox %s (stopped at '%s': %s); it is left "
 			  "in place until the next agent start",
 			  e->path, g->rm.error_path, strerror(-r));
@@ -817,7 +820,11 @@ void gc_schedule_sandbox(struct agent *a, const char *sandbox)
 	log_debug("agent: gc: sandbox %s is removed in %s", sandbox, delay_text);
 }
 
-size_t gc_pending(const struct agent *a)
+void gc_metrics(const struct agent *a, json_t *o)
 {
-	return a->gc ? a->gc->count : 0;
+	const struct gc *g = a->gc;
+	json_object_set_new(o, "gc/path_removals_pending", json_real(g ? (double)g->count : 0));
+	json_object_set_new(o, "gc/path_removals_succeeded",
+			    json_real(g ? (double)g->succeeded : 0));
+	json_object_set_new(o, "gc/path_removals_failed", json_real(g ? (double)g->failed : 0));
 }

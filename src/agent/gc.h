@@ -13,6 +13,7 @@
 #ifndef AGORA_AGENT_GC_H
 #define AGORA_AGENT_GC_H
 
+#include <jansson.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,8 +39,11 @@ void gc_free(struct agent *a);
  * and framework directories when they are empty and nothing live uses them.
  */
 void gc_schedule_sandbox(struct agent *a, const char *sandbox);
-/* Sandboxes waiting for removal (scheduled or being removed), for /metrics and tests. */
-size_t gc_pending(const struct agent *a);
+/*
+ * Mesos' agent metrics gc/path_removals_pending, _succeeded and _failed
+ * into o (a /metrics/snapshot object).
+ */
+void gc_metrics(const struct agent *a, json_t *o);
 
 /* ---- the batched remover: a directory tree, a bounded number of entries per call ---- */
 

@@ -15,6 +15,7 @@
 #include "agent/agent.h"
 #include "agent/containerizer.h"
 #include "agent/files_api.h"
+#include "agent/gc.h"
 #include "agent/tasks.h"
 #include "core/attributes.h"
 #include "core/daemon.h"
@@ -96,14 +97,15 @@ static void handle_version(struct http_req *r, void *arg)
 static void handle_metrics(struct http_req *r, void *arg)
 {
 	struct agent *a = arg;
-	http_reply_json(r, 200,
-			json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "slave/registered",
-				  a->link == LINK_CONNECTED ? 1.0 : 0.0, "slave/uptime_secs",
-				  now_wall() - a->start_time, "slave/cpus_total",
-				  res_scalar(&a->resources, "cpus"), "slave/mem_total",
-				  res_scalar(&a->resources, "mem"), "slave/disk_total",
-				  res_scalar(&a->resources, "disk"), "slave/gpus_total",
-				  res_scalar(&a->resources, "gpus")));
+	json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "slave/registered",
+			      a->link == LINK_CONNECTED ? 1.0 : 0.0, "slave/uptime_secs",
+			      now_wall() - a->start_time, "slave/cpus_total",
+			      res_scalar(&a->resources, "cpus"), "slave/mem_total",
+			      res_scalar(&a->resources, "mem"), "slave/disk_total",
+			      res_scalar(&a->resources, "disk"), "slave/gpus_total",
+			      res_scalar(&a->resources, "gpus"));
+	gc_metrics(a, o);
+	http_reply_json(r, 200, o);
 }
 
 static const struct http_route agent_routes[] = {

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import wait_until
+from conftest import http, wait_until
 from scheduler import Scheduler
 from test_tasks_agent import (AUTH, SEED_PRINCIPAL, TASK_USER, kill_leftovers, launch,
                               sandbox_of)
@@ -39,6 +39,12 @@ def start(cluster):
         kill_leftovers(e.work_dir)
 
 
+def metrics(e):
+    r = http("GET", f"http://127.0.0.1:{e.agent.port}/metrics/snapshot", auth=AUTH)
+    assert r.status == 200, r.text
+    return r.json()
+
+
 def executor_dir(sandbox):
     return os.path.dirname(os.path.dirname(sandbox))  # .../executors/<eid>
 
@@ -64,6 +70,9 @@ def test_finished_sandbox_goes_after_gc_delay_a_running_one_stays(start):
     e.agent.wait_log("gc: removed the directory of framework", timeout=30)
     assert not os.path.exists(long_box)
     assert not os.path.exists(os.path.dirname(executor_dir(long_box)))  # frameworks/<fid>
+    m = metrics(e)
+    assert m["gc/path_removals_succeeded"] == 2 and m["gc/path_removals_failed"] == 0
+    assert m["gc/path_removals_pending"] == 0
 
 
 def test_full_disk_removes_finished_sandboxes_early(start):

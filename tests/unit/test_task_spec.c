@@ -231,6 +231,21 @@ static void test_one_user_rule(void **state)
 	const char *alice = "{" BASE ",\"command\":{\"value\":\"x\",\"user\":\"alice\"}}";
 	assert_string_equal(master_user(alice, "nobody", m1, sizeof(m1)), "alice");
 	assert_string_equal(agent_user(alice, "nobody", m2, sizeof(m2)), "alice");
+	/* the agent runs the task as the user LAUNCH carries (the master's), not its own guess */
+	{
+		struct agent a;
+		struct atask *t;
+		json_t *j = json_loads(alice, 0, NULL);
+
+		memset(&a, 0, sizeof(a));
+		t = atask_alloc(&a, "fw", "t1");
+		t->framework_info = json_pack("{s:s}", "user", "nobody");
+		atask_describe(t, j, "carol");
+		assert_string_equal(t->user, "carol");
+		assert_string_equal(t->spec.user, "alice");
+		atask_free(t);
+		json_decref(j);
+	}
 	assert_string_equal(task_spec_user(NULL, NULL), "");
 	assert_string_equal(task_spec_user("", "f"), "f");
 	assert_string_equal(task_spec_user("c", "f"), "c");
