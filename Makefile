@@ -5,7 +5,7 @@
 #   make up       install deps, build, run the whole stack on loopback; ports by
 #                 UP_FLAGS='--master_port=15050 --agent_port=15051 --jobs_port=14400'
 #                 or AGORA_MASTER_PORT=15050 AGORA_AGENT_PORT=... AGORA_JOBS_PORT=...
-#   make asan     the whole suite against an ASan+UBSan build
+#   make asan     the whole suite against an ASan+UBSan build, invariants checked
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS
 #   make deps     install the Debian packages the project needs (idempotent)
 

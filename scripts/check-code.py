@@ -251,16 +251,17 @@ def check_file_maps(root):
     return errors
 
 
-MD_NAME = re.compile(r"(?<![\w/.-])([\w.-]+\.md)\b")
+MD_NAME = re.compile(r"(?<![\w/.-])((?:docs/)?[\w.-]+\.md)\b")
 
 
 def check_citations(root):
     errors = []
-    # a bare NAME.md in a comment must be a file of this repository
+    # NAME.md or docs/NAME.md in a comment must be a file of this repository
     def outside_doc(sub):
         for m in MD_NAME.finditer(sub):
             name = m.group(1)
-            if not any(os.path.exists(os.path.join(root, d, name)) for d in ("", "docs")):
+            places = ("",) if name.startswith("docs/") else ("", "docs")
+            if not any(os.path.exists(os.path.join(root, d, name)) for d in places):
                 return m.group(0)
         return None
     files = sorted(glob.glob(os.path.join(root, "src", "**", "*.[ch]"), recursive=True))

@@ -47,6 +47,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	remove_tree(f->dir);
+	json_decref(f->a.sync_batch); /* the fdatasync batch no loop turn flushed */
 	event_base_free(f->a.base);
 	free(f);
 	return 0;
