@@ -88,6 +88,8 @@ def test_agent_restart_keeps_id(cluster):
     cluster.master()
     agent = cluster.agent()
     (before,) = cluster.wait_agents(1)
+    # the master lists it before the agent has checkpointed its id: wait for that
+    agent.wait_log(f"as agent {before['id']}")
     agent.kill(signal.SIGKILL)
     agent2 = cluster.agent(port=agent.port, work_dir=cluster.path("agent"), name="agent2")
     agent2.wait_log(f"recovered agent id {before['id']}")
@@ -100,6 +102,7 @@ def test_agent_restart_with_new_resources_keeps_id_and_logs_it(cluster):
     master = cluster.master()
     agent = cluster.agent()
     (before,) = cluster.wait_agents(1)
+    agent.wait_log(f"as agent {before['id']}")  # its id checkpointed
     agent.stop()
     agent2 = cluster.agent(port=agent.port, work_dir=cluster.path("agent"), name="agent2",
                            resources="cpus:3;mem:2048;disk:2048;ports:[31000-31100]")
