@@ -330,7 +330,7 @@ static int authorize_agent(struct master *m, const struct agent_sub *sub, const 
  */
 static int admit_agent(struct master *m, struct agent_sub *sub, const char *peer,
 		       const char *principal, struct master_agent **out, bool *known,
-		       struct refusal *no)
+		       bool *was_unreachable, struct refusal *no)
 {
 	struct master_agent *a = sub->id ? map_get(&m->agents, sub->id) : NULL;
 	char idbuf[128];
@@ -369,6 +369,8 @@ static int admit_agent(struct master *m, struct agent_sub *sub, const char *peer
 		str_copy(a->principal, principal, sizeof(a->principal));
 	json_decref(a->attributes);
 	a->attributes = sub->attributes ? json_incref(sub->attributes) : json_array();
+	*was_unreachable = a->unreachable_time > 0;
+	a->unreachable_time = 0;
 
 	if (registry_save_agent(m, a) < 0) {
 		if (!*known) {
@@ -383,7 +385,8 @@ static int admit_agent(struct master *m, struct agent_sub *sub, const char *peer
 
 /* Opens the agent's event stream on r (replacing an old one) and sends SUBSCRIBED. */
 static int attach_agent(struct master *m, struct http_req *r, struct master_agent *a,
-			const json_t *reported, bool known, struct refusal *no)
+			const json_t *reported, bool known, bool was_unreachable,
+			struct refusal *no)
 {
 	json_t *event;
 	char *payload;
@@ -413,7 +416,7 @@ static int attach_agent(struct master *m, struct http_req *r, struct master_agen
 		master_agent_set_state(a, AGENT_DISCONNECTED, "event stream write failed");
 	free(payload);
 	/* After SUBSCRIBED: the agent ignores task events (KILL) that come before it. */
-	tasks_agent_reregistered(a, reported);
+	tasks_agent_reregistered(a, reported, was_unreachable);
 	return 0;
 }
 
@@ -427,7 +430,7 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 	struct master_agent *a = NULL;
 	struct jerr err;
 	json_t *req;
-	bool known = false;
+	bool known = false, was_unreachable = false;
 
 	if (m->flags.authenticate_agents && !source_admit(m, peer)) {
 		reply_slow_down(r);
@@ -441,9 +444,9 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 	}
 	if (authenticate_agent(m, &sub, peer, &principal, &no) < 0 ||
 	    authorize_agent(m, &sub, peer, principal, &no) < 0 ||
-	    admit_agent(m, &sub, peer, principal, &a, &known, &no) < 0)
+	    admit_agent(m, &sub, peer, principal, &a, &known, &was_unreachable, &no) < 0)
 		goto out;
-	attach_agent(m, r, a, sub.tasks, known, &no);
+	attach_agent(m, r, a, sub.tasks, known, was_unreachable, &no);
 out:
 	if (no.status) {
 		if (no.challenge)

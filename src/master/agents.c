@@ -201,6 +201,12 @@ void master_agent_set_state(struct master_agent *a, enum agent_state next, const
 		alloc_agent_total(a);
 		log_warnx("master: agent %s (%s:%u) is unreachable: %s", a->id, a->hostname,
 			  a->port, why);
+		a->unreachable_time = now_wall();
+		if (registry_save_agent(a->master, a) < 0)
+			log_error("master: agent %s: cannot record in the registry that it is "
+				  "unreachable; should the master restart before it comes back, its "
+				  "tasks would be adopted rather than killed",
+				  a->id);
 		tasks_agent_lost(a, why);
 		break;
 	case AGENT_RECOVERED:

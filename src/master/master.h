@@ -103,6 +103,7 @@ struct master_agent {
 	enum agent_state state;
 	double registered_time;	  /* wall clock */
 	double reregistered_time; /* wall clock, 0 = never */
+	double unreachable_time;  /* wall clock, when declared unreachable; 0 = reachable */
 	double last_ping;	  /* monotonic */
 	double disconnected_at;	  /* monotonic */
 	int missed_pings;
@@ -337,7 +338,8 @@ void tasks_reconcile(struct framework *fw, const json_t *tasks);
 /* Agent lost: its tasks are LOST (or UNREACHABLE for partition-aware frameworks). */
 void tasks_agent_lost(struct master_agent *a, const char *why);
 /* Rebuilds tasks from an agent's re-registration. */
-void tasks_agent_reregistered(struct master_agent *a, const json_t *reported);
+void tasks_agent_reregistered(struct master_agent *a, const json_t *reported,
+			      bool was_unreachable);
 /* Resends each task's latest unacknowledged status (framework resubscribed). */
 void tasks_resend_pending(struct framework *fw);
 /* Kills every task of a removed framework. */

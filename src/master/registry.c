@@ -5,7 +5,10 @@
  * its SUBSCRIBED event is sent, so an agent the master acknowledged is
  * known again after a kill -9 of the master; such agents come back as
  * AGENT_RECOVERED until they re-register. The sequence for new agent ids
- * is kept here too so ids never repeat across restarts.
+ * is kept here too so ids never repeat across restarts. So are an agent's
+ * principal (its id belongs to it) and when the master declared it
+ * unreachable, so that a master that restarted meanwhile still kills the
+ * non-partition-aware tasks it comes back with (tasks.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,6 +34,8 @@ static const char *const migrations[] = {
 	"  registered_time REAL NOT NULL,"
 	"  reregistered_time REAL NOT NULL DEFAULT 0);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/* when the master gave up on the agent (0 = reachable); outlives master restarts */
+	"ALTER TABLE agents ADD COLUMN unreachable_time REAL NOT NULL DEFAULT 0;",
 };
 
 int registry_open(struct master *m, char *err, size_t errlen)
@@ -67,7 +72,8 @@ int registry_load(struct master *m)
 
 	load_seq(m);
 	st = store_prepare(m->db, "SELECT id, hostname, ip, port, principal, resources, "
-				  "attributes, registered_time, reregistered_time FROM agents");
+				  "attributes, registered_time, reregistered_time, unreachable_time "
+				  "FROM agents");
 	if (!st)
 		return -EIO;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -96,6 +102,7 @@ int registry_load(struct master *m)
 			a->attributes = json_array();
 		a->registered_time = sqlite3_column_double(st, 7);
 		a->reregistered_time = sqlite3_column_double(st, 8);
+		a->unreachable_time = sqlite3_column_double(st, 9);
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -118,10 +125,11 @@ int registry_save_agent(struct master *m, const struct master_agent *a)
 		goto out;
 	st = store_prepare(m->db,
 			   "INSERT INTO agents (id, hostname, ip, port, principal, resources, "
-			   "attributes, registered_time, reregistered_time) "
-			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+			   "attributes, registered_time, reregistered_time, unreachable_time) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 			   "ON CONFLICT(id) DO UPDATE SET hostname=?2, ip=?3, port=?4, "
-			   "principal=?5, resources=?6, attributes=?7, reregistered_time=?9");
+			   "principal=?5, resources=?6, attributes=?7, reregistered_time=?9, "
+			   "unreachable_time=?10");
 	if (!st)
 		goto rollback;
 	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
@@ -133,6 +141,7 @@ int registry_save_agent(struct master *m, const struct master_agent *a)
 	sqlite3_bind_text(st, 7, attr_text, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 8, a->registered_time);
 	sqlite3_bind_double(st, 9, a->reregistered_time);
+	sqlite3_bind_double(st, 10, a->unreachable_time);
 	if (store_run(st) < 0)
 		goto rollback;
 	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)m->next_agent_seq);

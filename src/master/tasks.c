@@ -22,7 +22,10 @@
  *  - a task the master declared LOST (the framework was told it is gone)
  *    but the agent still runs is killed. The keys of such tasks are kept
  *    in the agent's lost_tasks until its next re-registration has been
- *    matched against them, so the task is never adopted as an orphan.
+ *    matched against them, so the task is never adopted as an orphan;
+ *    after a master restart, the registry's mark that the agent was
+ *    unreachable stands in for them: every task of a framework that is not
+ *    partition-aware it comes back with is killed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -582,7 +585,8 @@ static void task_back_from_unreachable(struct master_agent *a, struct master_tas
 	framework_send(t->fw, status_event(status));
 }
 
-static void adopt_reported(struct master_agent *a, const json_t *item, struct map *was_lost)
+static void adopt_reported(struct master_agent *a, const json_t *item, struct map *was_lost,
+			   bool was_unreachable)
 {
 	struct master *m = a->master;
 	json_t *info = json_object_get(item, "framework_info");
@@ -631,6 +635,19 @@ static void adopt_reported(struct master_agent *a, const json_t *item, struct ma
 			return;
 		}
 	}
+	/*
+	 * The master restarted since it declared this agent unreachable (the
+	 * mark is in the registry, the LOST tasks were in memory): a task of a
+	 * framework that is not partition-aware was reported TASK_LOST then.
+	 */
+	if (was_unreachable && !(fw->caps & FW_CAP_PARTITION_AWARE) &&
+	    !mesos_task_state_terminal((enum mesos_task_state)state)) {
+		log_info("master: agent %s, back from unreachable, still runs task %s of framework "
+			 "%s, which is not partition-aware; killing it",
+			 a->id, task_id, fw->id);
+		kill_on_agent(a, fw->id, task_id);
+		return;
+	}
 	if (fw->state == FW_REMOVED) {
 		master_agent_send(a, json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
 					"shutdown_framework", "framework_id", json_id(fw->id)));
@@ -655,7 +672,8 @@ static void adopt_reported(struct master_agent *a, const json_t *item, struct ma
 	res_free(&res);
 }
 
-void tasks_agent_reregistered(struct master_agent *a, const json_t *reported)
+void tasks_agent_reregistered(struct master_agent *a, const json_t *reported,
+			      bool was_unreachable)
 {
 	size_t i, n;
 	json_t *item;
@@ -668,7 +686,7 @@ void tasks_agent_reregistered(struct master_agent *a, const json_t *reported)
 		json_t *fid = json_object_get(json_object_get(item, "framework_info"), "id");
 		json_t *tid = json_object_get(json_object_get(item, "task"), "task_id");
 		char key[600];
-		adopt_reported(a, item, &was_lost);
+		adopt_reported(a, item, &was_lost, was_unreachable);
 		snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(fid, "value")) ?: "",
 			 json_string_value(json_object_get(tid, "value")) ?: "");
 		map_put(&seen, key, a);

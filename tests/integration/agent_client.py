@@ -15,8 +15,8 @@ class AgentClient:
         self.host, self.port = host, port
         self.principal, self.secret = principal, secret
         self.hostname, self.agent_port = hostname, agent_port
-        self.resources = resources if resources is not None else [
-            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 1.0}}]
+        # no resources by default: nothing of it is offered, so no test task lands here
+        self.resources = resources if resources is not None else []
         self.conn = None
         self.resp = None
         self.session = None
