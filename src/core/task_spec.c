@@ -136,7 +136,7 @@ static int parse_command(struct task_spec *s, const json_t *cmd, struct jerr *er
 	s->command.shell = true;
 	if (jget_bool(cmd, "shell", "command", false, &s->command.shell, err) < 0 ||
 	    jget_str(cmd, "value", "command", s->command.shell, TASK_SPEC_VALUE_MAX,
-		     &s->command.value, err) ||
+		     &s->command.value, err) < 0 ||
 	    jget_str(cmd, "user", "command", false, TASK_SPEC_USER_MAX, &s->command.user, err) < 0)
 		return -EINVAL;
 	if (!s->command.shell && !s->command.value)

@@ -44,6 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct launch_spec l;
 		struct sup_container *ctr = calloc(1, sizeof(*ctr));
 
+		memset(&l, 0, sizeof(l));
+
 		if (info && sup_checkpoint_parse(info, &c, &jerr) == 0 && (!c.task || !c.user))
 			__builtin_trap();
 		if (info && !sup_launch_parse(info, &l) && (!l.argv || !l.argv[0] || !l.exec_file))

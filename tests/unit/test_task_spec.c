@@ -101,7 +101,8 @@ static void test_refusals_name_the_field(void **state)
 		{ "{" BASE "}", "command: required" },
 		{ "{" BASE ",\"command\":{\"value\":\"x\"},\"executor\":{}}", "executor: custom executors" },
 		{ "{" BASE ",\"command\":{}}", "command.value: required field is missing" },
-		{ "{" BASE ",\"command\":{\"shell\":false}}", "command.value: required" },
+		{ "{" BASE ",\"command\":{\"shell\":false,\"arguments\":[\"ls\"]}}",
+		  "command.value: required field is missing (the executable to run)" },
 		{ "{" BASE ",\"command\":{\"value\":1}}", "command.value: expected a string" },
 		{ "{" BASE ",\"command\":{\"value\":\"x\",\"arguments\":[1]}}",
 		  "command.arguments[0]: expected a string" },
@@ -136,7 +137,10 @@ static void test_refusals_name_the_field(void **state)
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r = parse(cases[i].json, "u", &s, &err);
+		int r;
+
+		strcpy(err.msg, "(no message)"); /* a refusal must say why itself */
+		r = parse(cases[i].json, "u", &s, &err);
 		if (r != -EINVAL || !strstr(err.msg, cases[i].msg))
 			fail_msg("case %zu: got %d '%s', expected '%s'", i, r, err.msg, cases[i].msg);
 		task_spec_free(&s);
