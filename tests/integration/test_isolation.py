@@ -104,7 +104,6 @@ def hierarchies():
 
 
 HIERARCHIES = hierarchies()
-HOST_HIER = HIERARCHIES[0][1] if HIERARCHIES else None
 needs_cgroups = pytest.mark.skipif(not HIERARCHIES, reason="needs root and cgroup controllers")
 
 
