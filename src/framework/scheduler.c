@@ -69,6 +69,7 @@ struct sched {
 	char stream_id[SCHED_STREAM_ID_MAX + 1];
 	char auth_header[AUTH_HEADER_MAX]; /* "Basic ..." or "" */
 	char principal[256];
+	int failures; /* attempts lost since the last SUBSCRIBED */
 
 	/* configured master and the one talked to now (after redirects) */
 	char conf_host[256], conf_path[256];
@@ -180,6 +181,7 @@ static int sched_set_state(struct sched *s, enum sched_state next)
 	if (next == SCHED_SUBSCRIBED) {
 		s->backoff = s->backoff_min;
 		s->redirects = 0;
+		s->failures = 0;
 	}
 	s->state = next;
 	return 0;
@@ -371,9 +373,12 @@ static void lose_stream(struct sched *s, const char *why)
 		sched_set_state(s, SCHED_STOPPED);
 	} else {
 		schedule_retry(s, why);
+		s->failures++;
 	}
 	if (was_subscribed)
 		CALLBACK(s, disconnected, why);
+	if (s->state == SCHED_BACKOFF)
+		CALLBACK(s, retrying, s->failures, why);
 }
 
 static void report_error(struct sched *s, enum sched_error_kind kind, int status,

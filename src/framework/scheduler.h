@@ -96,6 +96,12 @@ struct sched_callbacks {
 	/* A SUBSCRIBED stream was lost; outstanding offers are void. */
 	void (*disconnected)(struct sched *s, const char *why, void *arg);
 	void (*heartbeat)(struct sched *s, void *arg);
+	/*
+	 * A subscription attempt (or a subscribed stream) was lost and a retry
+	 * is armed; failures counts the attempts lost since the last
+	 * SUBSCRIBED (1, 2, ...). sched_stop() here gives up.
+	 */
+	void (*retrying)(struct sched *s, int failures, const char *why, void *arg);
 	/* Event types the client does not handle itself (INVERSE_OFFERS, ...). */
 	void (*other)(struct sched *s, const char *type, const json_t *event, void *arg);
 };

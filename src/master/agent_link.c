@@ -16,8 +16,12 @@
  *        {"type":"PING"} ...                            -> 202
  *        unknown session -> 403 (the agent re-subscribes).
  * mac = HMAC-SHA256(secret, "agora-agent-v1\n" P "\n" N) (core/auth.h), so
- * the secret never crosses the wire; a nonce is used at most once and
- * expires after NONCE_TTL seconds. The agent row is committed to the
+ * the secret never crosses the wire. Nonces are stateless (core/auth.h:
+ * a MAC under the master's key over principal, time and random bytes),
+ * verify for NONCE_TTL seconds and at most once (a small replay cache per
+ * principal that proved its secret); every failed proof gets the same 401
+ * body, and each source address has a token bucket for challenges and
+ * subscriptions (429 when empty). The agent row is committed to the
  * registry before SUBSCRIBED is sent (durable before acknowledged), and the
  * re-registration's task list is reconciled (tasks.c) right after
  * SUBSCRIBED, so the KILLs it may cause reach an agent that listens.
@@ -40,8 +44,10 @@
 #include "master/agent_msg.h"
 #include "master/master.h"
 
-#define NONCE_TTL 30.0
-#define MAX_NONCES 100000
+#define NONCE_TTL 30.0	  /* seconds a nonce verifies after it was handed out */
+#define SOURCE_RATE 100.0 /* challenges + subscriptions per second and source address */
+#define SOURCE_BURST 200.0
+#define AUTH_FAILED "authentication failed" /* the one 401 body, whatever failed */
 
 /* Bounded by --max_body (evhttp refuses larger bodies with 413 before this). */
 static json_t *parse_body(struct master *m, struct http_req *r, struct jerr *err)
@@ -62,31 +68,62 @@ static json_t *parse_body(struct master *m, struct http_req *r, struct jerr *err
 	return json_parse_bounded(body, len, (size_t)m->flags.max_body, "body", err);
 }
 
-void agent_link_gc_nonces(struct master *m)
+/*
+ * One token from the bucket of this source address; false when it is empty.
+ * Addresses share AGENT_SOURCE_SLOTS slots by hash; a slot taken over by
+ * another address starts full, so a crowd of addresses gets no more than
+ * a burst each, and each request costs at most one HMAC.
+ */
+static bool source_admit(struct master *m, const char *addr)
 {
-	struct map_iter it;
-	void *v;
+	uint32_t h = 2166136261u;
+	struct agent_source *src;
 	double now = now_mono();
 
-	map_iter_init(&it, &m->nonces);
-	while (map_iter_next(&it, NULL, &v)) {
-		struct nonce_entry *ne = v;
-		if (ne->expires < now) {
-			map_iter_remove(&it);
-			free(ne);
-		}
+	for (const char *p = addr; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	src = &m->sources[h % AGENT_SOURCE_SLOTS];
+	if (strcmp(src->addr, addr)) {
+		str_copy(src->addr, addr, sizeof(src->addr));
+		src->tokens = SOURCE_BURST;
+		src->last = now;
 	}
+	src->tokens += (now - src->last) * SOURCE_RATE;
+	if (src->tokens > SOURCE_BURST)
+		src->tokens = SOURCE_BURST;
+	src->last = now;
+	if (src->tokens < 1.0)
+		return false;
+	src->tokens -= 1.0;
+	return true;
 }
 
+static void reply_slow_down(struct http_req *r)
+{
+	http_add_header(r, "Retry-After", "1");
+	http_reply_text(r, 429, "too many authentication attempts from %s; retry later",
+			http_peer(r));
+}
+
+/*
+ * A nonce for any principal, known or not (the answer must not tell), made
+ * from the master's key: nothing is stored, so a flood of challenges can
+ * fill nothing.
+ */
 void agent_link_challenge(struct http_req *r, void *arg)
 {
 	struct master *m = arg;
 	struct jerr err;
-	json_t *req = parse_body(m, r, &err);
+	json_t *req;
 	const char *principal = NULL;
 	char nonce[AUTH_NONCE_HEX];
-	struct nonce_entry *ne;
+	int rc;
 
+	if (!source_admit(m, http_peer(r))) {
+		reply_slow_down(r);
+		return;
+	}
+	req = parse_body(m, r, &err);
 	if (!req) {
 		http_reply_text(r, 400, "%s", err.msg);
 		return;
@@ -96,30 +133,71 @@ void agent_link_challenge(struct http_req *r, void *arg)
 		http_reply_text(r, 400, "%s", err.msg);
 		return;
 	}
-	if (map_count(&m->nonces) >= MAX_NONCES)
-		agent_link_gc_nonces(m);
-	if (map_count(&m->nonces) >= MAX_NONCES || auth_nonce_new(nonce) < 0) {
-		json_decref(req);
-		http_reply_text(r, 503, "too many pending authentications; retry later");
+	rc = auth_nonce_issue(m->nonce_key, principal, (uint64_t)(now_mono() * 1000), nonce);
+	json_decref(req);
+	if (rc == -EINVAL) {
+		http_reply_text(r, 400, "principal: must not contain a newline");
 		return;
 	}
-	ne = xcalloc(1, sizeof(*ne));
-	str_copy(ne->principal, principal, sizeof(ne->principal));
-	ne->expires = now_mono() + NONCE_TTL;
-	map_put(&m->nonces, nonce, ne);
-	json_decref(req);
+	if (rc < 0) {
+		http_reply_text(r, 503, "no randomness for a nonce; retry later");
+		return;
+	}
 	http_reply_json(r, 200, json_pack("{s:s}", "nonce", nonce));
 }
 
-/* Checks the proof in auth{}; on failure fills why. Consumes the nonce. */
+/*
+ * Single use: true when principal had not used nonce yet (and now has).
+ * Only principals that proved their secret get here, so the caches are as
+ * many as --credentials has principals, each at most AGENT_REPLAY_MAX.
+ */
+static bool replay_first_use(struct master *m, const char *principal, const char *nonce,
+			     char *why, size_t whylen)
+{
+	struct agent_replay *rc = map_get(&m->nonce_replay, principal);
+	double now = now_mono();
+	size_t kept = 0;
+
+	if (!rc) {
+		rc = xcalloc(1, sizeof(*rc));
+		map_put(&m->nonce_replay, principal, rc);
+	}
+	for (size_t i = 0; i < rc->n; i++) {
+		if (rc->used[i].expires < now)
+			continue;
+		if (!strcmp(rc->used[i].nonce, nonce)) {
+			snprintf(why, whylen, "principal '%s': nonce used before", principal);
+			return false;
+		}
+		rc->used[kept++] = rc->used[i];
+	}
+	rc->n = kept;
+	if (rc->n == AGENT_REPLAY_MAX) {
+		snprintf(why, whylen,
+			 "principal '%s': more than %d registrations within %.0fs; retry later",
+			 principal, AGENT_REPLAY_MAX, NONCE_TTL);
+		return false;
+	}
+	str_copy(rc->used[rc->n].nonce, nonce, sizeof(rc->used[rc->n].nonce));
+	rc->used[rc->n].expires = now + NONCE_TTL + 1;
+	rc->n++;
+	return true;
+}
+
+/*
+ * Checks the proof in auth{}; on failure fills why (for the log only: the
+ * peer gets AUTH_FAILED whatever went wrong, so it cannot tell a principal
+ * that does not exist from a wrong secret). The same work is done either way.
+ */
 static bool check_proof(struct master *m, const json_t *auth, const char *peer,
 			const char **principal_out, char *why, size_t whylen)
 {
 	const char *principal = NULL, *nonce = NULL, *mac = NULL, *secret;
-	struct nonce_entry *ne;
 	struct jerr err;
 	bool ok;
+	int fresh;
 
+	(void)peer;
 	if (!auth) {
 		snprintf(why, whylen, "no credentials presented (the master requires agent "
 				      "authentication; give the agent --credential)");
@@ -132,16 +210,20 @@ static bool check_proof(struct master *m, const json_t *auth, const char *peer,
 		return false;
 	}
 	*principal_out = principal;
-	ne = map_del(&m->nonces, nonce);
-	if (!ne || ne->expires < now_mono() || strcmp(ne->principal, principal)) {
-		free(ne);
-		snprintf(why, whylen, "principal '%s': unknown, expired or reused nonce", principal);
-		return false;
-	}
-	free(ne);
+	fresh = auth_nonce_check(m->nonce_key, principal, nonce, (uint64_t)(now_mono() * 1000),
+				 (uint64_t)(NONCE_TTL * 1000));
 	secret = cred_lookup(&m->credentials, principal);
 	/* Verify against a dummy secret for unknown principals: same work either way. */
 	ok = auth_mac_verify(secret ? secret : "\x01unknown", principal, nonce, mac);
+	if (fresh == -ETIMEDOUT) {
+		snprintf(why, whylen, "principal '%s': expired nonce (older than %.0fs)", principal,
+			 NONCE_TTL);
+		return false;
+	}
+	if (fresh < 0) {
+		snprintf(why, whylen, "principal '%s': not a nonce of this master", principal);
+		return false;
+	}
 	if (!secret) {
 		snprintf(why, whylen, "principal '%s' is not in --credentials", principal);
 		return false;
@@ -150,8 +232,7 @@ static bool check_proof(struct master *m, const json_t *auth, const char *peer,
 		snprintf(why, whylen, "principal '%s': wrong secret (MAC mismatch)", principal);
 		return false;
 	}
-	(void)peer;
-	return true;
+	return replay_first_use(m, principal, nonce, why, whylen);
 }
 
 static void on_agent_stream_closed(struct http_stream *st, void *arg)
@@ -206,7 +287,9 @@ static int authenticate_agent(struct master *m, const struct agent_sub *sub, con
 	log_warnx("master: refused agent at %s (%s:%lld): authentication failed: %s", peer,
 		  sub->info.hostname, (long long)sub->info.port, why);
 	no->challenge = true;
-	return refuse(no, 401, "authentication failed: %s", why);
+	if (!sub->auth) /* nothing about any principal: say what is missing */
+		return refuse(no, 401, "%s: %s", AUTH_FAILED, why);
+	return refuse(no, 401, "%s", AUTH_FAILED);
 }
 
 /*
@@ -347,9 +430,14 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 	struct agent_sub sub = { 0 };
 	struct master_agent *a = NULL;
 	struct jerr err;
-	json_t *req = parse_body(m, r, &err);
+	json_t *req;
 	bool known = false, was_unreachable = false;
 
+	if (m->flags.authenticate_agents && !source_admit(m, peer)) {
+		reply_slow_down(r);
+		return;
+	}
+	req = parse_body(m, r, &err);
 	if (!req || agent_subscribe_parse(req, &sub, &err) < 0) {
 		log_warnx("master: bad subscription from agent at %s: %s", peer, err.msg);
 		refuse(&no, 400, "%s", err.msg);
