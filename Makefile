@@ -2,7 +2,9 @@
 #
 #   make          build ./agora
 #   make check    install deps, build, run every test, print "N passed, N failed"
-#   make up       install deps, build, run the whole stack on loopback
+#   make up       install deps, build, run the whole stack on loopback; ports by
+#                 UP_FLAGS='--master_port=15050 --agent_port=15051 --jobs_port=14400'
+#                 or AGORA_MASTER_PORT=15050 AGORA_AGENT_PORT=... AGORA_JOBS_PORT=...
 #   make asan     the whole suite against an ASan+UBSan build, invariants checked
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS
 #   make deps     install the Debian packages the project needs (idempotent)
@@ -109,7 +111,7 @@ asan: deps
 
 up: deps
 	@$(MAKE) --no-print-directory all
-	./agora up
+	./agora up $(UP_FLAGS)
 
 clean:
 	rm -rf build build-asan build-fuzz agora

@@ -68,7 +68,8 @@ def main():
                                        f"--http_port={jport}", f"--work_dir={tmp}/j",
                                        "--mesos_authentication_principal=MesosPrincipal",
                                        f"--mesos_authentication_secret_file={secret}",
-                                       "--user=nobody", "--logging_level=" + os.environ.get("BENCH_JOBS_LOG", "WARNING"),
+                                       "--user=nobody", "--no-authenticate_http",
+                                       "--logging_level=" + os.environ.get("BENCH_JOBS_LOG", "WARNING"),
                                        "--max_runs_per_job=5"],
                                       stdout=log("jobs"), stderr=subprocess.STDOUT))
         base = f"http://127.0.0.1:{jport}/v1/scheduler"

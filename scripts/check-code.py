@@ -102,6 +102,7 @@ cli/cli.c                               cli_fail
 cli/execute.c                           cli_execute
 cli/job.c                               cli_job
 cli/up.c                                cli_up
+cli/task.c                              cli_task
 
 main.c                                  main
 """

@@ -13,7 +13,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"agora %s — a cluster manager that speaks Mesos, Chronos and Marathon\n"
+		"agora %s — a cluster manager that speaks the Mesos and Chronos APIs\n"
 		"\n"
 		"Usage: agora <command> [--flag=value ...]\n"
 		"\n"
@@ -26,6 +26,7 @@ static void usage(FILE *out)
 		"Clients:\n"
 		"  execute     run one command on the cluster and wait for it (mesos-execute)\n"
 		"  job         add, list, run, delete jobs of `agora jobs`; their runs and logs\n"
+		"  task        logs TASK [-f]: a task's stdout or stderr\n"
 		"\n"
 		"Every command takes --help.\n",
 		AGORA_VERSION);
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
 		return cli_execute_main(argc, argv);
 	if (!strcmp(cmd, "job"))
 		return cli_job_main(argc, argv);
+	if (!strcmp(cmd, "task"))
+		return cli_task_main(argc, argv);
 	if (!strcmp(cmd, "jobs") || !strcmp(cmd, "chronos"))
 		return jobs_main(argc, argv);
 	fprintf(stderr, "agora: unknown command '%s'\n\n", cmd);

@@ -132,6 +132,7 @@ struct agent {
 	bool have_credential;
 	struct credentials http_credentials;
 	bool have_http_credentials;
+	char auth_warning[512]; /* "" unless some HTTP authentication is off */
 
 	char id[128]; /* empty until first registration */
 	char hostname[256];

@@ -18,6 +18,7 @@
 #include "agent/gc.h"
 #include "agent/tasks.h"
 #include "core/attributes.h"
+#include "core/daemon.h"
 #include "core/util.h"
 #include "core/version.h"
 
@@ -52,11 +53,11 @@ static void handle_state(struct http_req *r, void *arg)
 	json_t *o;
 
 	snprintf(pid, sizeof(pid), "slave(1)@%s:%u", a->advertised_ip, a->port);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
+	o = json_pack("{s:s, s:s, s:s, s:f, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
 		      "s:s, s:s, s:o, s:o, s:[s,s]}",
 		      "version", MESOS_COMPAT_VERSION, "agora_version", AGORA_VERSION,
-		      "build_date", __DATE__, "build_time", __TIME__, "build_user", "agora",
-		      "start_time", a->start_time, "id", a->id, "pid", pid, "hostname",
+		      "build_date", __DATE__, "build_time", daemon_build_time(), "build_user",
+		      "agora", "start_time", a->start_time, "id", a->id, "pid", pid, "hostname",
 		      a->hostname, "resources", res_to_summary(&a->resources),
 		      "unreserved_resources", res_to_summary(&a->resources),
 		      "reserved_resources", json_object(), "attributes",
@@ -67,6 +68,8 @@ static void handle_state(struct http_req *r, void *arg)
 		      "completed_frameworks", atasks_state_json(a, true), "capabilities",
 		      "MULTI_ROLE", "HIERARCHICAL_ROLE");
 	ctz_state_json(a, o);
+	if (a->auth_warning[0]) /* agora's addition: some HTTP authentication is off */
+		json_object_set_new(o, "warning", json_string(a->auth_warning));
 	http_reply_json(r, 200, o);
 }
 

@@ -203,7 +203,8 @@ static int make_work_dir(const char *work_dir, char *err, size_t errlen)
 	return 0;
 }
 
-static int validate_and_load(struct agent *a, char *err, size_t errlen)
+static int validate_and_load(struct agent *a, const struct flags_result *fr, char *err,
+			     size_t errlen)
 {
 	struct agent_flags *f = &a->flags;
 	char host[256] = "";
@@ -239,12 +240,25 @@ static int validate_and_load(struct agent *a, char *err, size_t errlen)
 			return -EINVAL;
 		a->have_http_credentials = true;
 	}
-	if (f->authenticate_http_readonly && !a->have_credential && !a->have_http_credentials)
-		return snprintf(err, errlen,
-				"read-only HTTP authentication is on by default but neither "
-				"--credential nor --http_credentials was given; give one, or pass "
-				"--no-authenticate_http_readonly"),
-		       -EINVAL;
+	{
+		bool ro = f->authenticate_http_readonly, rw = f->authenticate_http_readwrite;
+		struct daemon_auth rule = {
+			.need_creds = ro || rw,
+			.have_creds = a->have_credential || a->have_http_credentials,
+			.creds_flag = "--credential=FILE or --http_credentials=FILE",
+			.off_flags = "--no-authenticate_http_readonly "
+				     "--no-authenticate_http_readwrite",
+			.off_what = ro && rw ? NULL
+				    : ro     ? "read-write HTTP authentication"
+				    : rw     ? "read-only HTTP authentication"
+					     : "HTTP authentication",
+			.ip_flag = "--ip",
+			.ip_given = fr->set[flags_find(agent_flag_defs, agent_flag_count, "ip")],
+		};
+		if (daemon_auth_rule(&rule, &f->ip, a->auth_warning, sizeof(a->auth_warning), err,
+				     errlen) < 0)
+			return -EINVAL;
+	}
 	if (f->attributes) {
 		char why[256];
 		if (attributes_parse(f->attributes, &a->attributes, why, sizeof(why)) < 0)
@@ -356,7 +370,7 @@ int agent_main(int argc, char **argv)
 	if (rc != DAEMON_CONTINUE)
 		goto out;
 	rc = 1;
-	if (validate_and_load(&a, err, sizeof(err)) < 0) {
+	if (validate_and_load(&a, &fr, err, sizeof(err)) < 0) {
 		fprintf(stderr, "agora agent: %s\n", err);
 		goto out;
 	}
@@ -366,6 +380,7 @@ int agent_main(int argc, char **argv)
 		goto out;
 	}
 	daemon_logging("agent", a.flags.logging_level, a.flags.log_dir);
+	daemon_auth_warn("agent", a.auth_warning);
 	signal(SIGPIPE, SIG_IGN);
 	a.start_time = now_wall();
 	a.backoff = a.flags.registration_backoff_factor;

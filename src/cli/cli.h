@@ -14,4 +14,7 @@ int cli_execute_main(int argc, char **argv);
 /* `agora job <verb>`: add/ls/run/rm/runs/logs against `agora jobs`. */
 int cli_job_main(int argc, char **argv);
 
+/* `agora task logs TASK [-f]`: a task's stdout/stderr through its agent's /files API. */
+int cli_task_main(int argc, char **argv);
+
 #endif

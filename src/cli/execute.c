@@ -6,9 +6,13 @@
  *   subscribe ──▶ OFFERS: first offer that contains --resources ──▶ ACCEPT{LAUNCH}
  *                 (other offers declined for 1 s; after the launch for an
  *                 hour, and offers suppressed)
- *   UPDATE ──▶ one line per state; at RUNNING or the end, where stdout is
- *              (the sandbox from the agent's /state)
- *   terminal UPDATE ──▶ TEARDOWN ──▶ exit with the task's exit code
+ *   UPDATE ──▶ one line per state, acknowledged by us; at RUNNING or the
+ *              end, the `agora task logs` command that shows stdout
+ *   terminal UPDATE ──▶ its ACKNOWLEDGE answered ──▶ TEARDOWN ──▶ exit with
+ *              the task's exit code
+ * Until the launch, a line every WAIT_REPORT seconds says why it waits
+ * (the largest offer seen); a master that cannot be reached before the
+ * first subscription ends it after CONNECT_ATTEMPTS tries.
  *
  * Exit codes: 0 TASK_FINISHED; N when the task "exited with status N";
  * 128+S when it died of signal S; 130/143 after Ctrl-C/SIGTERM (the task
@@ -19,6 +23,7 @@
  * /state client are only freed once the loop has ended.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -44,6 +49,8 @@
 #define DECLINE_BEFORE_LAUNCH 1.0   /* offers come back quickly while we wait */
 #define DECLINE_AFTER_LAUNCH 3600.0 /* nothing more is needed */
 #define SECRET_FILE_MAX 4096
+#define CONNECT_ATTEMPTS 5	    /* failed first subscriptions before giving up */
+#define WAIT_REPORT 3.0		    /* seconds between "still waiting, because" lines */
 
 struct exec_flags {
 	char *master;
@@ -83,7 +90,8 @@ static const struct flag_def exec_flag_defs[] = {
 	{ "role", NULL, FLAG_STRING, F(role), "*", "Role of the framework" },
 	{ "principal", NULL, FLAG_STRING, F(principal), NULL,
 	  "Principal to authenticate with (HTTP Basic)" },
-	{ "secret", NULL, FLAG_STRING, F(secret), NULL, "Secret of --principal" },
+	{ "secret", NULL, FLAG_STRING, F(secret), NULL,
+	  "Secret of --principal (visible to every local user in /proc; prefer --secret_file, or file:///path)" },
 	{ "secret_file", NULL, FLAG_PATH, F(secret_file), NULL,
 	  "File holding the secret of --principal" },
 	{ "credential", NULL, FLAG_PATH, F(credential), NULL,
@@ -135,8 +143,9 @@ struct exec {
 
 	/* ending */
 	bool running_seen, terminal, finishing, interrupted;
+	bool ack_pending; /* the last update's ACKNOWLEDGE, sent before TEARDOWN */
 	int exit_code;
-	struct event *timeout_timer, *kill_timer, *finish_timer, *sigint, *sigterm;
+	struct event *timeout_timer, *kill_timer, *finish_timer, *wait_timer, *sigint, *sigterm;
 };
 
 static void exec_finish(struct exec *x, int code);
@@ -426,7 +435,7 @@ static void on_launch_done(struct sched *s, int status, const char *body, void *
 	exec_finish(x, 1);
 }
 
-static void launch(struct exec *x, const struct sched_offer *o)
+static void launch(struct exec *x, const struct mesos_offer *o)
 {
 	int rc = sched_launch(x->sched, o->id, json_pack("[o]", task_info(x, o->agent_id)),
 			      DECLINE_AFTER_LAUNCH, on_launch_done, x);
@@ -447,7 +456,7 @@ static void launch(struct exec *x, const struct sched_offer *o)
 }
 
 /* How close an offer comes to --resources: the sum of covered fractions. */
-static void note_offer(struct exec *x, const struct sched_offer *o)
+static void note_offer(struct exec *x, const struct mesos_offer *o)
 {
 	double score = 0;
 	char text[400];
@@ -470,32 +479,22 @@ static void note_offer(struct exec *x, const struct sched_offer *o)
 		 o->hostname ? " (" : "", o->hostname ? o->hostname : "", o->hostname ? ")" : "");
 }
 
-static void on_offers(struct sched *s, const json_t *offers, void *arg)
+static void on_offers(struct sched *s, const struct mesos_offer *offers, size_t n, void *arg)
 {
 	struct exec *x = arg;
-	size_t n = json_array_size(offers), ndecline = 0, i;
+	size_t ndecline = 0;
 	const char **decline = xcalloc(n ? n : 1, sizeof(*decline));
-	json_t *item;
 
-	json_array_foreach(offers, i, item) {
-		struct sched_offer o;
-		struct jerr err = { { 0 } };
-		if (sched_offer_parse(item, &o, &err) < 0) {
-			log_warnx("execute: ignoring a malformed offer: %s", err.msg);
-			if (o.id)
-				decline[ndecline++] = o.id;
-			sched_offer_free(&o);
-			continue;
-		}
+	for (size_t i = 0; i < n; i++) {
+		const struct mesos_offer *o = &offers[i];
 		x->offers_seen++;
-		if (!x->launched && !x->finishing && res_contains(&o.resources, &x->want)) {
-			launch(x, &o);
+		if (!x->launched && !x->finishing && res_contains(&o->resources, &x->want)) {
+			launch(x, o);
 		} else {
 			if (!x->launched)
-				note_offer(x, &o);
-			decline[ndecline++] = o.id;
+				note_offer(x, o);
+			decline[ndecline++] = o->id;
 		}
-		sched_offer_free(&o);
 	}
 	if (ndecline)
 		sched_decline(s, decline, ndecline,
@@ -549,40 +548,31 @@ static const char *find_sandbox(const json_t *state, const char *framework_id,
 	return NULL;
 }
 
-/* Percent-encodes a path for a query string, keeping '/' readable. */
-static void url_path(const char *in, char *out, size_t size)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *in && o + 4 < size; in++) {
-		unsigned char c = (unsigned char)*in;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    strchr("/-._~", c)) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
+/*
+ * Where the output is: a command that shows it (`agora task logs`, with the
+ * same credential flags), not a URL that needs credentials and a query.
+ */
 static void print_stdout_location(struct exec *x, const char *dir, const char *why)
 {
-	char path[4200];
+	const struct exec_flags *f = &x->flags;
+	char creds[PATH_MAX + 300] = "";
 
 	x->stdout_printed = true;
-	if (dir) {
-		url_path(dir, path, sizeof(path));
-		out("stdout: http://%s:%u/files/read?path=%s/stdout\n", x->agent_host,
-		    x->agent_port, path);
-	} else {
+	if (f->credential)
+		snprintf(creds, sizeof(creds), " --credential=%s", f->credential);
+	else if (f->principal && f->secret_file)
+		snprintf(creds, sizeof(creds), " --principal=%s --secret_file=%s", f->principal,
+			 f->secret_file);
+	else if (f->principal)
+		snprintf(creds, sizeof(creds), " --principal=%s --secret_file=FILE", f->principal);
+	if (dir)
+		out("stdout: agora task logs %s --master=%s%s   (--stderr for stderr, -f to follow;"
+		    " sandbox %s on %s:%u)\n",
+		    x->task_id, f->master, creds, dir, x->agent_host, x->agent_port);
+	else
 		out("stdout: in the sandbox of task '%s' on agent '%s'%s%s%s (%s)\n", x->task_id,
 		    x->agent_id, x->agent_host[0] ? " (" : "", x->agent_host,
 		    x->agent_host[0] ? ")" : "", why);
-	}
 }
 
 static void on_agent_state(int status, const char *body, size_t len, struct evkeyvalq *h,
@@ -610,7 +600,7 @@ static void on_agent_state(int status, const char *body, size_t len, struct evke
 		print_stdout_location(x, NULL, why);
 	}
 	json_decref(state);
-	if (x->terminal)
+	if (x->terminal && !x->ack_pending)
 		exec_finish(x, x->exit_code);
 }
 
@@ -662,6 +652,38 @@ static void on_subscribed(struct sched *s, const char *framework_id, bool resubs
 		out("Subscribed with ID %s\n", framework_id);
 }
 
+static void on_final_ack(struct sched *s, int status, const char *body, void *arg)
+{
+	struct exec *x = arg;
+	(void)s;
+	if (status != 202)
+		log_warnx("execute: ACKNOWLEDGE of the last update answered %d: %.300s", status,
+			  body);
+	x->ack_pending = false;
+	if (x->terminal && !x->lookup_busy)
+		exec_finish(x, x->exit_code);
+}
+
+/*
+ * Updates are acknowledged here (manual_ack), so that the last one's
+ * ACKNOWLEDGE has been answered before TEARDOWN goes out: after TEARDOWN
+ * the master answers it "403 Framework has been removed".
+ */
+static void acknowledge(struct exec *x, const struct mesos_task_status *st, bool last)
+{
+	int rc;
+
+	if (!st->uuid || !st->agent_id)
+		return;
+	rc = sched_acknowledge(x->sched, st->agent_id, st->task_id, st->uuid,
+			       last ? on_final_ack : NULL, x);
+	if (rc < 0)
+		log_warnx("execute: cannot acknowledge %s for task %s: %s",
+			  mesos_task_state_name(st->state), st->task_id, strerror(-rc));
+	else if (last)
+		x->ack_pending = true;
+}
+
 static void on_update(struct sched *s, const struct mesos_task_status *st, void *arg)
 {
 	struct exec *x = arg;
@@ -669,8 +691,10 @@ static void on_update(struct sched *s, const struct mesos_task_status *st, void 
 	bool ran;
 	(void)s;
 
-	if (strcmp(st->task_id, x->task_id) || x->terminal)
+	if (strcmp(st->task_id, x->task_id) || x->terminal) {
+		acknowledge(x, st, false);
 		return;
+	}
 	out("Received status update %s for task '%s'%s%s%s\n", mesos_task_state_name(st->state),
 	    st->task_id,
 	    st->source ? " (source: " : "", st->source ? st->source : "", st->source ? ")" : "");
@@ -684,9 +708,12 @@ static void on_update(struct sched *s, const struct mesos_task_status *st, void 
 			arm(x->kill_timer, x->flags.kill_after);
 		lookup_sandbox(x);
 	}
-	if (!terminal)
+	if (!terminal) {
+		acknowledge(x, st, false);
 		return;
+	}
 	x->terminal = true;
+	acknowledge(x, st, true);
 	event_del(x->kill_timer);
 	if (!x->interrupted)
 		x->exit_code = sched_exit_code(st->state, st->message);
@@ -695,7 +722,7 @@ static void on_update(struct sched *s, const struct mesos_task_status *st, void 
 	      st->state == TASK_KILLED;
 	if (ran)
 		lookup_sandbox(x);
-	if (!x->lookup_busy)
+	if (!x->lookup_busy && !x->ack_pending)
 		exec_finish(x, x->exit_code);
 }
 
@@ -713,6 +740,25 @@ static void on_error(struct sched *s, enum sched_error_kind kind, int status, co
 	} else {
 		return; /* the client retries; --timeout bounds the wait */
 	}
+	sched_stop(s);
+	exec_finish(x, 1);
+}
+
+/*
+ * Before the first SUBSCRIBED a master that cannot be reached (no such
+ * host, nothing listening, not an agora/Mesos master) is most likely a
+ * wrong --master: say so after a few attempts instead of retrying forever.
+ * Once subscribed the client keeps retrying, since a task is out there.
+ */
+static void on_retrying(struct sched *s, int failures, const char *why, void *arg)
+{
+	struct exec *x = arg;
+
+	if (sched_framework_id(s)[0] || failures < CONNECT_ATTEMPTS || x->finishing)
+		return;
+	errorf("giving up after %d attempts to subscribe with the master at %s: %s "
+	       "(is --master the master's host:port?)",
+	       failures, x->flags.master, why);
 	sched_stop(s);
 	exec_finish(x, 1);
 }
@@ -784,6 +830,30 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	exec_finish(x, 1);
 }
 
+/* Every WAIT_REPORT seconds before the launch: why we are still waiting. */
+static void on_wait_report(evutil_socket_t fd, short what, void *arg)
+{
+	struct exec *x = arg;
+	char res[512];
+	(void)fd;
+	(void)what;
+
+	if (x->launched || x->finishing)
+		return;
+	res_to_text(&x->want, res, sizeof(res));
+	if (!sched_framework_id(x->sched)[0])
+		out("Waiting to subscribe with the master at %s%s%s\n", x->flags.master,
+		    sched_last_error(x->sched)[0] ? ": " : "", sched_last_error(x->sched));
+	else if (!x->offers_seen)
+		out("Waiting for offers: none yet (is an agent registered, and does role '%s' get "
+		    "offers?)\n",
+		    x->flags.role);
+	else
+		out("Waiting for an offer that fits %s; the largest offer so far: %s\n", res,
+		    x->best_offer);
+	arm(x->wait_timer, WAIT_REPORT);
+}
+
 static void on_kill_after(evutil_socket_t fd, short what, void *arg)
 {
 	struct exec *x = arg;
@@ -825,7 +895,8 @@ static int exec_run(struct exec *x, char *err, size_t errlen)
 	static const struct sched_callbacks cbs = { .subscribed = on_subscribed,
 						    .offers = on_offers,
 						    .update = on_update,
-						    .error = on_error };
+						    .error = on_error,
+						    .retrying = on_retrying };
 	struct sched_config cfg = { 0 };
 	json_t *info = framework_info(x, err, errlen);
 	int rc;
@@ -834,6 +905,7 @@ static int exec_run(struct exec *x, char *err, size_t errlen)
 		return -EINVAL;
 	cfg.master = x->flags.master;
 	cfg.framework_info = info;
+	cfg.manual_ack = true;
 	if (x->principal[0]) {
 		cfg.principal = x->principal;
 		cfg.secret = x->secret;
@@ -846,6 +918,8 @@ static int exec_run(struct exec *x, char *err, size_t errlen)
 	x->timeout_timer = evtimer_new(x->base, on_timeout, x);
 	x->kill_timer = evtimer_new(x->base, on_kill_after, x);
 	x->finish_timer = evtimer_new(x->base, on_finish_timer, x);
+	x->wait_timer = evtimer_new(x->base, on_wait_report, x);
+	arm(x->wait_timer, WAIT_REPORT);
 	x->sigint = evsignal_new(x->base, SIGINT, on_signal, x);
 	x->sigterm = evsignal_new(x->base, SIGTERM, on_signal, x);
 	event_add(x->sigint, NULL);
@@ -870,6 +944,8 @@ static void exec_cleanup(struct exec *x)
 		event_free(x->kill_timer);
 	if (x->finish_timer)
 		event_free(x->finish_timer);
+	if (x->wait_timer)
+		event_free(x->wait_timer);
 	if (x->sigint)
 		event_free(x->sigint);
 	if (x->sigterm)

@@ -12,7 +12,8 @@
  *   agora job logs NAME [-f] [--stderr] [--run=ID]
  *
  * Flags: --jobs=host:port (env AGORA_JOBS, default 127.0.0.1:4400),
- * --http_credentials=user:pass (env AGORA_JOBS_CREDENTIALS) for HTTP Basic.
+ * --http_credentials=user:pass or file:///path holding it (env
+ * AGORA_JOBS_CREDENTIALS) for HTTP Basic, --timeout per request.
  *
  * Requests are blocking: each one runs the libevent loop until the core
  * http client's callback has the answer. `logs -f` polls every 0.5 s,
@@ -60,6 +61,7 @@ struct job_cli {
 	const char *arguments;
 	const char *run;
 	bool follow, stderr_file;
+	double timeout; /* per request, seconds */
 	int npos;
 	const char *pos[4];
 };
@@ -87,7 +89,9 @@ static void usage(FILE *out)
 		"\n"
 		"  --jobs=HOST:PORT                 the agora jobs service (env AGORA_JOBS,\n"
 		"                                   default " DEFAULT_JOBS ")\n"
-		"  --http_credentials=USER:PASS     HTTP Basic (env AGORA_JOBS_CREDENTIALS)\n");
+		"  --http_credentials=USER:PASS     HTTP Basic (env AGORA_JOBS_CREDENTIALS);\n"
+		"                                   file:///path reads USER:PASS from a file\n"
+		"  --timeout=DURATION               per request (default 30secs)\n");
 }
 
 static const char *or_(const char *s, const char *fallback)
@@ -132,7 +136,7 @@ static int request(struct job_cli *c, enum evhttp_cmd_type method, const char *u
 	}
 	headers[n] = NULL;
 	if (!c->client)
-		c->client = http_client_new(c->base, c->host, c->port, REQUEST_TIMEOUT);
+		c->client = http_client_new(c->base, c->host, c->port, c->timeout);
 	if (!http_client_request(c->client, method, uri, headers, body, len, on_done, NULL, rep))
 		return -EIO;
 	while (!rep->done)
@@ -148,8 +152,9 @@ static void report(const struct job_cli *c, const struct reply *rep, const char 
 	const char *msg = json_string_value(json_object_get(doc, "message"));
 
 	if (rep->status == 0)
-		fail("cannot reach the jobs service at %s:%u (is `agora jobs` running? see --jobs)",
-		     c->host, c->port);
+		fail("cannot reach the jobs service at %s:%u, or no answer within %.0fs (is `agora "
+		     "jobs` running? see --jobs)",
+		     c->host, c->port, c->timeout);
 	else if (rep->status == 401)
 		fail("the jobs service at %s:%u wants HTTP credentials%s (--http_credentials or "
 		     "AGORA_JOBS_CREDENTIALS)",
@@ -556,23 +561,44 @@ static int parse_endpoint(struct job_cli *c, const char *hostport)
 	return 0;
 }
 
+/*
+ * USER:PASS, or file:///path of a file holding it (one trailing newline
+ * dropped), so the secret need not be on the command line.
+ */
 static int set_credentials(struct job_cli *c, const char *creds)
 {
-	const char *colon = strchr(creds, ':');
-	char *b64;
+	char *text = NULL, *b64;
+	const char *colon;
+	size_t len = 0;
+	int rc = -EINVAL;
 
+	if (str_starts_with(creds, "file://")) {
+		int r = file_read_all(creds + 7, 4096, &text, &len);
+		if (r < 0) {
+			fail("--http_credentials: %s: %s", creds + 7, strerror(-r));
+			return -EINVAL;
+		}
+		while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+			text[--len] = '\0';
+		creds = text;
+	}
+	colon = strchr(creds, ':');
 	if (!colon || colon == creds) {
-		fail("--http_credentials: expected USER:PASS");
-		return -EINVAL;
+		fail("--http_credentials: expected USER:PASS or file:///path holding it");
+		goto out;
 	}
 	b64 = base64_encode(creds, strlen(creds));
-	if (str_printf(c->auth, sizeof(c->auth), "Basic %s", b64) < 0) {
-		free(b64);
+	if (str_printf(c->auth, sizeof(c->auth), "Basic %s", b64) < 0)
 		fail("--http_credentials: too long");
-		return -EINVAL;
-	}
+	else
+		rc = 0;
 	free(b64);
-	return 0;
+out:
+	if (text) {
+		explicit_bzero(text, len);
+		free(text);
+	}
+	return rc;
 }
 
 /* Options may come anywhere after the verb; returns 0, 1 for --help, -1 bad. */
@@ -595,6 +621,12 @@ static int parse_args(struct job_cli *c, int argc, char **argv, const char **job
 			c->arguments = a + 12;
 		else if (str_starts_with(a, "--run="))
 			c->run = a + 6;
+		else if (str_starts_with(a, "--timeout=")) {
+			if (parse_duration(a + 10, &c->timeout) < 0 || c->timeout <= 0) {
+				fail("--timeout: expected a duration like 10secs, got '%s'", a + 10);
+				return -1;
+			}
+		}
 		else if (a[0] == '-' && a[1]) {
 			fail("unknown option '%s' (see 'agora job --help')", a);
 			return -1;
@@ -634,6 +666,7 @@ int cli_job_main(int argc, char **argv)
 	int r;
 
 	memset(&c, 0, sizeof(c));
+	c.timeout = REQUEST_TIMEOUT;
 	if (!verb || !strcmp(verb, "-h") || !strcmp(verb, "--help") || !strcmp(verb, "help")) {
 		usage(verb ? stdout : stderr);
 		return verb ? 0 : 2;

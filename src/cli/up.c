@@ -3,20 +3,27 @@
  *
  * Creates <work_dir> (default ./var/agora) with generated credentials on
  * the first run (kept for later runs), starts `agora master`,
- * `agora agent` and `agora jobs` as children on loopback with
- * authentication on everywhere (the jobs API takes the same principal and
- * secret as HTTP Basic), waits until the agent shows up in /master/state,
- * prints the URLs, the
- * principal and where its secret is, then runs until SIGINT/SIGTERM and
- * stops the children (SIGTERM, then SIGKILL after 10 s). If a child dies
- * on its own, up stops the rest and exits 1. Children's logs go to
+ * `agora agent` and `agora jobs` as children with authentication on
+ * everywhere, waits until the agent shows up in /master/state, prints the
+ * URLs and where the secrets are, then runs until SIGINT/SIGTERM and stops
+ * the children (SIGTERM, then SIGKILL after 10 s). If a child dies on its
+ * own, up stops the rest and exits 1. Children's logs go to
  * <work_dir>/logs/.
+ *
+ * Three principals, each with its own secret, so a task that learns one
+ * cannot act as the others: agora-agent (only it may register agents, by
+ * the master's ACLs), agora-framework (the jobs service and `agora
+ * execute`), and the operator (--principal, default "agora": the HTTP
+ * APIs, `agora job`, curl). Every secret lives in a 0600 file under
+ * <work_dir>/credentials/ (mode 0700); daemons get file paths only, never
+ * a secret in argv or their environment.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,17 +62,21 @@ static const struct flag_def up_flag_defs[] = {
 	{ "resources", NULL, FLAG_STRING, F(resources), NULL,
 	  "Agent resources (default: detected)" },
 	{ "principal", NULL, FLAG_STRING, F(principal), "agora",
-	  "Principal of the generated credentials" },
+	  "Principal of the operator (HTTP APIs, agora job); agents and frameworks get "
+	  "agora-agent and agora-framework" },
 };
 
 enum { CHILD_MASTER, CHILD_AGENT, CHILD_JOBS, NCHILDREN };
+enum { P_AGENT, P_FRAMEWORK, P_OPERATOR, NPRINCIPALS };
+static const char *const role_names[NPRINCIPALS] = { "agent", "framework", "operator" };
 
 struct up {
 	struct event_base *base;
 	struct up_flags flags;
 	char work_dir[PATH_MAX];
 	char self[PATH_MAX];
-	char secret[65];
+	char creds_dir[PATH_MAX];
+	struct { const char *name; char secret[65]; } who[NPRINCIPALS];
 	pid_t pids[NCHILDREN];
 	const char *names[NCHILDREN];
 	struct http_client *client;
@@ -80,35 +91,105 @@ static int write_file(const char *path, const char *text)
 	return file_write_atomic(path, text, strlen(text), 0600);
 }
 
-/* Loads or creates the credentials: secret file, master list, agent pair. */
-static int ensure_credentials(struct up *u, char *err, size_t errlen)
+/* <creds_dir>/<name>; errors into err. */
+static int creds_path(struct up *u, const char *name, char *path, size_t size, char *err,
+		      size_t errlen)
 {
-	char path[PATH_MAX], text[512];
-	char *existing = NULL;
-
-	if (str_printf(path, sizeof(path), "%s/secret", u->work_dir) < 0)
+	if (str_printf(path, size, "%s/%s", u->creds_dir, name) < 0)
 		return snprintf(err, errlen, "work_dir too long"), -ENAMETOOLONG;
+	return 0;
+}
+
+/* Writes one credentials file (0600) from a printf-style template. */
+static int write_creds(struct up *u, const char *name, char *err, size_t errlen,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int write_creds(struct up *u, const char *name, char *err, size_t errlen,
+		       const char *fmt, ...)
+{
+	char path[PATH_MAX], text[2048];
+	va_list ap;
+	int rc;
+
+	if (creds_path(u, name, path, sizeof(path), err, errlen) < 0)
+		return -ENAMETOOLONG;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	rc = write_file(path, text);
+	explicit_bzero(text, sizeof(text));
+	if (rc < 0)
+		return snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno)), -EIO;
+	return 0;
+}
+
+/* Loads <role>.secret, or makes and stores a new one. */
+static int ensure_secret(struct up *u, int i, char *err, size_t errlen)
+{
+	char path[PATH_MAX], file[64], *existing = NULL;
+
+	snprintf(file, sizeof(file), "%s.secret", role_names[i]);
+	if (creds_path(u, file, path, sizeof(path), err, errlen) < 0)
+		return -ENAMETOOLONG;
 	if (file_read_all(path, 4096, &existing, NULL) == 0) {
-		str_copy(u->secret, str_trim(existing), sizeof(u->secret));
+		str_copy(u->who[i].secret, str_trim(existing), sizeof(u->who[i].secret));
+		explicit_bzero(existing, strlen(existing));
 		free(existing);
 	}
-	if (strlen(u->secret) < 16) {
-		if (random_hex(24, u->secret) < 0)
-			return snprintf(err, errlen, "no randomness"), -EIO;
-		snprintf(text, sizeof(text), "%s\n", u->secret);
-		if (write_file(path, text) < 0)
-			return snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno)),
-			       -EIO;
-	}
-	snprintf(text, sizeof(text), "{\"credentials\":[{\"principal\":\"%s\",\"secret\":\"%s\"}]}\n",
-		 u->flags.principal, u->secret);
-	if (str_printf(path, sizeof(path), "%s/credentials.json", u->work_dir) < 0 ||
-	    write_file(path, text) < 0)
-		return snprintf(err, errlen, "cannot write %s", path), -EIO;
-	snprintf(text, sizeof(text), "%s %s\n", u->flags.principal, u->secret);
-	if (str_printf(path, sizeof(path), "%s/agent-credential", u->work_dir) < 0 ||
-	    write_file(path, text) < 0)
-		return snprintf(err, errlen, "cannot write %s", path), -EIO;
+	if (strlen(u->who[i].secret) >= 16 && !strpbrk(u->who[i].secret, " \t\"\\:"))
+		return 0;
+	if (random_hex(24, u->who[i].secret) < 0)
+		return snprintf(err, errlen, "no randomness"), -EIO;
+	return write_creds(u, file, err, errlen, "%s\n", u->who[i].secret);
+}
+
+/*
+ * The credentials directory: one secret per principal, and the files each
+ * daemon reads them from (the master's list, the agent's pair, who may use
+ * the agent's and the jobs service's HTTP APIs, a curl config), plus the
+ * master's ACLs: only agora-agent registers agents, and it registers no
+ * frameworks.
+ */
+static int ensure_credentials(struct up *u, char *err, size_t errlen)
+{
+	const char *ag, *fw, *op;
+
+	if (str_printf(u->creds_dir, sizeof(u->creds_dir), "%s/credentials", u->work_dir) < 0)
+		return snprintf(err, errlen, "work_dir too long"), -ENAMETOOLONG;
+	if (mkdir_p(u->creds_dir, 0700) < 0 || chmod(u->creds_dir, 0700) < 0)
+		return snprintf(err, errlen, "cannot create %s: %s", u->creds_dir, strerror(errno)),
+		       -EIO;
+	u->who[P_AGENT].name = "agora-agent";
+	u->who[P_FRAMEWORK].name = "agora-framework";
+	u->who[P_OPERATOR].name = u->flags.principal;
+	for (int i = 0; i < NPRINCIPALS; i++)
+		if (ensure_secret(u, i, err, errlen) < 0)
+			return -EIO;
+	ag = u->who[P_AGENT].secret;
+	fw = u->who[P_FRAMEWORK].secret;
+	op = u->who[P_OPERATOR].secret;
+	if (write_creds(u, "master.json", err, errlen,
+			"{\"credentials\":[{\"principal\":\"%s\",\"secret\":\"%s\"},"
+			"{\"principal\":\"%s\",\"secret\":\"%s\"},"
+			"{\"principal\":\"%s\",\"secret\":\"%s\"}]}\n",
+			u->who[P_AGENT].name, ag, u->who[P_FRAMEWORK].name, fw,
+			u->who[P_OPERATOR].name, op) < 0 ||
+	    write_creds(u, "agent.credential", err, errlen, "%s %s\n", u->who[P_AGENT].name,
+			ag) < 0 ||
+	    write_creds(u, "agent-http.json", err, errlen,
+			"{\"credentials\":[{\"principal\":\"%s\",\"secret\":\"%s\"},"
+			"{\"principal\":\"%s\",\"secret\":\"%s\"}]}\n",
+			u->who[P_FRAMEWORK].name, fw, u->who[P_OPERATOR].name, op) < 0 ||
+	    write_creds(u, "jobs-http", err, errlen, "%s:%s\n", u->who[P_OPERATOR].name, op) < 0 ||
+	    write_creds(u, "operator.curlrc", err, errlen, "user = \"%s:%s\"\n",
+			u->who[P_OPERATOR].name, op) < 0 ||
+	    write_creds(u, "acls.json", err, errlen,
+			"{\"register_agents\":["
+			"{\"principals\":{\"values\":[\"%s\"]},\"agents\":{\"type\":\"ANY\"}},"
+			"{\"principals\":{\"type\":\"ANY\"},\"agents\":{\"type\":\"NONE\"}}],"
+			"\"register_frameworks\":["
+			"{\"principals\":{\"values\":[\"%s\"]},\"roles\":{\"type\":\"NONE\"}}]}\n",
+			u->who[P_AGENT].name, u->who[P_AGENT].name) < 0)
+		return -EIO;
 	return 0;
 }
 
@@ -207,29 +288,29 @@ static const char *task_user(void)
 
 static void print_banner(struct up *u, const char *agent_id, const char *resources)
 {
-	const char *ip = u->flags.ip;
+	const char *ip = u->flags.ip, *cd = u->creds_dir;
+	long long mp = (long long)u->flags.master_port, jp = (long long)u->flags.jobs_port;
+
 	printf("\nagora %s is up.\n\n", AGORA_VERSION);
 	printf("  master     http://%s:%lld/            (Mesos API: /api/v1/scheduler, "
 	       "/master/state)\n",
-	       ip, (long long)u->flags.master_port);
+	       ip, mp);
 	printf("  agent      http://%s:%lld/            id %s\n", ip,
 	       (long long)u->flags.agent_port, agent_id);
 	printf("             resources %s\n", resources);
-	printf("  jobs       http://%s:%lld/            (Chronos API: /v1/scheduler/jobs)\n", ip,
-	       (long long)u->flags.jobs_port);
-	printf("  principal  %s\n", u->flags.principal);
-	printf("  secret     in %s/secret\n", u->work_dir);
+	printf("  jobs       http://%s:%lld/            (Chronos API: /v1/scheduler/jobs)\n", ip, jp);
+	printf("  principals %s (you: HTTP APIs, agora job), %s (frameworks), %s (agents)\n",
+	       u->who[P_OPERATOR].name, u->who[P_FRAMEWORK].name, u->who[P_AGENT].name);
+	printf("  secrets    in %s/ (mode 0600; never on a command line)\n", cd);
 	printf("  state      %s (logs in %s/logs/)\n\n", u->work_dir, u->work_dir);
 	printf("Try:\n");
-	printf("  curl -u %s:$(cat %s/secret) http://%s:%lld/master/state\n",
-	       u->flags.principal, u->work_dir, ip, (long long)u->flags.master_port);
-	printf("  %s execute --master=%s:%lld --principal=%s --secret_file=%s/secret \\\n"
+	printf("  curl -K %s/operator.curlrc http://%s:%lld/master/state\n", cd, ip, mp);
+	printf("  %s execute --master=%s:%lld --principal=%s --secret_file=%s/framework.secret \\\n"
 	       "      --name=hello --user=%s --command='echo hello from agora; id'\n",
-	       u->self, ip, (long long)u->flags.master_port, u->flags.principal, u->work_dir,
-	       task_user());
+	       u->self, ip, mp, u->who[P_FRAMEWORK].name, cd, task_user());
 	printf("  echo '{\"name\":\"hello-job\",\"command\":\"date\",\"schedule\":\"R3//PT10S\"}' | \\\n"
-	       "    AGORA_JOBS_CREDENTIALS=%s:$(cat %s/secret) %s job add --jobs=%s:%lld -\n\n",
-	       u->flags.principal, u->work_dir, u->self, ip, (long long)u->flags.jobs_port);
+	       "    %s job add --jobs=%s:%lld --http_credentials=file://%s/jobs-http -\n\n",
+	       u->self, ip, jp, cd);
 	printf("Ctrl-C stops everything.\n");
 	fflush(stdout);
 }
@@ -277,7 +358,7 @@ static void poll_state(struct up *u)
 	char *b64;
 	const char *headers[] = { "Authorization", hdr, NULL };
 
-	snprintf(auth, sizeof(auth), "%s:%s", u->flags.principal, u->secret);
+	snprintf(auth, sizeof(auth), "%s:%s", u->who[P_OPERATOR].name, u->who[P_OPERATOR].secret);
 	b64 = base64_encode(auth, strlen(auth));
 	snprintf(hdr, sizeof(hdr), "Basic %s", b64);
 	free(b64);
@@ -295,22 +376,15 @@ static void on_poll_timer(evutil_socket_t fd, short what, void *arg)
 	poll_state(arg);
 }
 
-int cli_up_main(int argc, char **argv)
+/* Flags, the work_dir, our own binary, the credentials. 0, -1 after --help, or the exit code. */
+static int up_prepare(struct up *u, int argc, char **argv)
 {
-	struct up u;
 	struct flags_result fr;
-	char err[1024], path[PATH_MAX];
-	char a_master[300], a_ip[100], a_port[64], a_wd[PATH_MAX + 64], a_creds[PATH_MAX + 64],
-		a_host[100], m_port[64], m_wd[PATH_MAX + 64], m_creds[PATH_MAX + 64], a_res[2048];
+	char err[1024] = "", path[PATH_MAX];
 	ssize_t n;
 
-	memset(&u, 0, sizeof(u));
 	memset(&fr, 0, sizeof(fr));
-	u.names[CHILD_MASTER] = "master";
-	u.names[CHILD_AGENT] = "agent";
-	u.names[CHILD_JOBS] = "jobs";
-	log_init("up", LOG_LEVEL_INFO);
-	if (flags_load(up_flag_defs, ARRAY_LEN(up_flag_defs), &u.flags, argc, argv, 2, false, &fr,
+	if (flags_load(up_flag_defs, ARRAY_LEN(up_flag_defs), &u->flags, argc, argv, 2, false, &fr,
 		       err, sizeof(err)) < 0) {
 		fprintf(stderr, "agora up: %s\n", err);
 		return 1;
@@ -318,112 +392,167 @@ int cli_up_main(int argc, char **argv)
 	if (fr.help) {
 		flags_usage(stdout, "agora up [--work_dir=DIR] [--flag=value ...]", up_flag_defs,
 			    ARRAY_LEN(up_flag_defs));
-		flags_free(up_flag_defs, ARRAY_LEN(up_flag_defs), &u.flags);
-		return 0;
+		return -1;
 	}
-	if (mkdir_p(u.flags.work_dir, 0700) < 0 || !realpath(u.flags.work_dir, u.work_dir)) {
-		fprintf(stderr, "agora up: cannot create %s: %s\n", u.flags.work_dir, strerror(errno));
+	if (mkdir_p(u->flags.work_dir, 0700) < 0 || !realpath(u->flags.work_dir, u->work_dir)) {
+		fprintf(stderr, "agora up: cannot create %s: %s\n", u->flags.work_dir,
+			strerror(errno));
 		return 1;
 	}
-	n = readlink("/proc/self/exe", u.self, sizeof(u.self) - 1);
+	n = readlink("/proc/self/exe", u->self, sizeof(u->self) - 1);
 	if (n <= 0) {
 		fprintf(stderr, "agora up: cannot find my own binary\n");
 		return 1;
 	}
-	u.self[n] = '\0';
-	if (str_printf(path, sizeof(path), "%s/logs", u.work_dir) < 0 || mkdir_p(path, 0755) < 0 ||
-	    ensure_credentials(&u, err, sizeof(err)) < 0) {
+	u->self[n] = '\0';
+	if (str_printf(path, sizeof(path), "%s/logs", u->work_dir) < 0 || mkdir_p(path, 0755) < 0 ||
+	    ensure_credentials(u, err, sizeof(err)) < 0) {
 		fprintf(stderr, "agora up: %s\n", err[0] ? err : "cannot prepare the work_dir");
 		return 1;
 	}
+	return 0;
+}
 
-	u.base = event_base_new();
-	u.sigint = evsignal_new(u.base, SIGINT, on_signal, &u);
-	u.sigterm = evsignal_new(u.base, SIGTERM, on_signal, &u);
-	u.sigchld = evsignal_new(u.base, SIGCHLD, on_signal, &u);
-	evsignal_add(u.sigint, NULL);
-	evsignal_add(u.sigterm, NULL);
-	evsignal_add(u.sigchld, NULL);
+static void start_master(struct up *u)
+{
+	char port[64], wd[PATH_MAX + 64], creds[PATH_MAX + 64], acls[PATH_MAX + 64], ip[100],
+		host[100];
 
-	snprintf(m_port, sizeof(m_port), "--port=%lld", (long long)u.flags.master_port);
-	snprintf(m_wd, sizeof(m_wd), "--work_dir=%s/master", u.work_dir);
-	snprintf(m_creds, sizeof(m_creds), "--credentials=%s/credentials.json", u.work_dir);
-	snprintf(a_ip, sizeof(a_ip), "--ip=%s", u.flags.ip);
-	snprintf(a_host, sizeof(a_host), "--hostname=%s", u.flags.ip);
+	snprintf(port, sizeof(port), "--port=%lld", (long long)u->flags.master_port);
+	snprintf(wd, sizeof(wd), "--work_dir=%s/master", u->work_dir);
+	snprintf(creds, sizeof(creds), "--credentials=%s/master.json", u->creds_dir);
+	snprintf(acls, sizeof(acls), "--acls=%s/acls.json", u->creds_dir);
+	snprintf(ip, sizeof(ip), "--ip=%s", u->flags.ip);
+	snprintf(host, sizeof(host), "--hostname=%s", u->flags.ip);
 	{
-		char *const argv_master[] = { "agora", "master", a_ip, m_port, m_wd, m_creds,
-					      a_host, NULL };
-		u.pids[CHILD_MASTER] = spawn(&u, "master", argv_master);
+		char *const argv[] = { "agora", "master", ip, port, wd, creds, acls, host, NULL };
+		u->pids[CHILD_MASTER] = spawn(u, "master", argv);
 	}
-	snprintf(a_master, sizeof(a_master), "--master=%s:%lld", u.flags.ip,
-		 (long long)u.flags.master_port);
-	snprintf(a_port, sizeof(a_port), "--port=%lld", (long long)u.flags.agent_port);
-	snprintf(a_wd, sizeof(a_wd), "--work_dir=%s/agent", u.work_dir);
-	snprintf(a_creds, sizeof(a_creds), "--credential=%s/agent-credential", u.work_dir);
-	snprintf(a_res, sizeof(a_res), "--resources=%s", u.flags.resources ? u.flags.resources : "");
+}
+
+static void start_agent(struct up *u)
+{
+	char master[300], ip[100], port[64], wd[PATH_MAX + 64], cred[PATH_MAX + 64],
+		http_creds[PATH_MAX + 64], host[100], res[2048];
+
+	snprintf(master, sizeof(master), "--master=%s:%lld", u->flags.ip,
+		 (long long)u->flags.master_port);
+	snprintf(ip, sizeof(ip), "--ip=%s", u->flags.ip);
+	snprintf(port, sizeof(port), "--port=%lld", (long long)u->flags.agent_port);
+	snprintf(wd, sizeof(wd), "--work_dir=%s/agent", u->work_dir);
+	snprintf(cred, sizeof(cred), "--credential=%s/agent.credential", u->creds_dir);
+	snprintf(http_creds, sizeof(http_creds), "--http_credentials=%s/agent-http.json",
+		 u->creds_dir);
+	snprintf(host, sizeof(host), "--hostname=%s", u->flags.ip);
+	snprintf(res, sizeof(res), "--resources=%s", u->flags.resources ? u->flags.resources : "");
 	{
 		/*
 		 * Tasks get no_new_privs; under a root agent also an empty
 		 * capability bounding set (docs/isolation.md).
 		 */
-		char *a_iso = geteuid() == 0
-				      ? "--isolation=posix/cpu,posix/mem,linux/capabilities,linux/nnp"
-				      : "--isolation=posix/cpu,posix/mem,linux/nnp";
-		char *argv_agent[] = { "agora", "agent", a_master, a_ip, a_port, a_wd, a_creds,
-				       a_host, "--registration_backoff_factor=200ms", a_iso,
-				       u.flags.resources ? a_res : NULL, NULL, NULL };
+		char *iso = geteuid() == 0
+				    ? "--isolation=posix/cpu,posix/mem,linux/capabilities,linux/nnp"
+				    : "--isolation=posix/cpu,posix/mem,linux/nnp";
+		char *argv[] = { "agora", "agent", master, ip, port, wd, cred, http_creds, host,
+				 "--registration_backoff_factor=200ms", iso,
+				 u->flags.resources ? res : NULL, NULL, NULL };
 		if (geteuid() == 0)
-			argv_agent[u.flags.resources ? 11 : 10] =
+			argv[u->flags.resources ? 12 : 11] =
 				"--bounding_capabilities={\"capabilities\":[]}";
-		u.pids[CHILD_AGENT] = spawn(&u, "agent", argv_agent);
+		u->pids[CHILD_AGENT] = spawn(u, "agent", argv);
 	}
+}
+
+static void start_jobs(struct up *u)
+{
+	char master[300], port[64], wd[PATH_MAX + 64], secret[PATH_MAX + 64],
+		creds[PATH_MAX + 64], principal[300], user[300], addr[120];
+
+	snprintf(master, sizeof(master), "--master=%s:%lld", u->flags.ip,
+		 (long long)u->flags.master_port);
+	snprintf(port, sizeof(port), "--http_port=%lld", (long long)u->flags.jobs_port);
+	snprintf(wd, sizeof(wd), "--work_dir=%s/jobs", u->work_dir);
+	snprintf(secret, sizeof(secret), "--mesos_authentication_secret_file=%s/framework.secret",
+		 u->creds_dir);
+	snprintf(creds, sizeof(creds), "--http_credentials=file://%s/jobs-http", u->creds_dir);
+	snprintf(principal, sizeof(principal), "--mesos_authentication_principal=%s",
+		 u->who[P_FRAMEWORK].name);
+	snprintf(user, sizeof(user), "--user=%s", task_user());
+	snprintf(addr, sizeof(addr), "--http_address=%s", u->flags.ip);
 	{
-		char j_port[64], j_wd[PATH_MAX + 64], j_secret[PATH_MAX + 64], j_creds[600],
-			j_principal[300], j_user[300];
-		snprintf(j_port, sizeof(j_port), "--http_port=%lld", (long long)u.flags.jobs_port);
-		snprintf(j_wd, sizeof(j_wd), "--work_dir=%s/jobs", u.work_dir);
-		snprintf(j_secret, sizeof(j_secret), "--mesos_authentication_secret_file=%s/secret",
-			 u.work_dir);
-		snprintf(j_creds, sizeof(j_creds), "--http_credentials=%s:%s", u.flags.principal,
-			 u.secret);
-		snprintf(j_principal, sizeof(j_principal), "--mesos_authentication_principal=%s",
-			 u.flags.principal);
-		snprintf(j_user, sizeof(j_user), "--user=%s", task_user());
-		char *argv_jobs[] = { "agora", "jobs", a_master, j_port, j_wd, j_secret, j_creds,
-				      j_principal, j_user, "--http_address=127.0.0.1",
-				      "--enable_features=gpu_resources", NULL };
-		if (strcmp(u.flags.ip, "127.0.0.1"))
-			argv_jobs[9] = "--http_address=0.0.0.0";
-		u.pids[CHILD_JOBS] = spawn(&u, "jobs", argv_jobs);
+		char *argv[] = { "agora", "jobs", master, port, wd, secret, creds, principal, user,
+				 addr, "--enable_features=gpu_resources", NULL };
+		u->pids[CHILD_JOBS] = spawn(u, "jobs", argv);
 	}
-	if (u.pids[CHILD_MASTER] <= 0 || u.pids[CHILD_AGENT] <= 0 || u.pids[CHILD_JOBS] <= 0) {
+}
+
+/* The loop: signals, the children, the /master/state poll until the agent is there. */
+static void up_run(struct up *u)
+{
+	struct timeval tv = { 0, 200000 };
+
+	u->base = event_base_new();
+	u->sigint = evsignal_new(u->base, SIGINT, on_signal, u);
+	u->sigterm = evsignal_new(u->base, SIGTERM, on_signal, u);
+	u->sigchld = evsignal_new(u->base, SIGCHLD, on_signal, u);
+	evsignal_add(u->sigint, NULL);
+	evsignal_add(u->sigterm, NULL);
+	evsignal_add(u->sigchld, NULL);
+	start_master(u);
+	start_agent(u);
+	start_jobs(u);
+	if (u->pids[CHILD_MASTER] <= 0 || u->pids[CHILD_AGENT] <= 0 || u->pids[CHILD_JOBS] <= 0) {
 		fprintf(stderr, "agora up: cannot start the daemons: %s\n", strerror(errno));
-		stop_children(&u);
-		return 1;
+		u->exit_code = 1;
+		return;
 	}
 	printf("agora up: starting master (pid %d), agent (pid %d) and jobs (pid %d) in %s ...\n",
-	       (int)u.pids[CHILD_MASTER], (int)u.pids[CHILD_AGENT], (int)u.pids[CHILD_JOBS],
-	       u.work_dir);
+	       (int)u->pids[CHILD_MASTER], (int)u->pids[CHILD_AGENT], (int)u->pids[CHILD_JOBS],
+	       u->work_dir);
 	fflush(stdout);
+	u->client = http_client_new(u->base, u->flags.ip, (uint16_t)u->flags.master_port, 5);
+	u->poll_timer = event_new(u->base, -1, 0, on_poll_timer, u);
+	u->started = now_mono();
+	event_add(u->poll_timer, &tv);
+	event_base_dispatch(u->base);
+}
 
-	u.client = http_client_new(u.base, u.flags.ip, (uint16_t)u.flags.master_port, 5);
-	u.poll_timer = event_new(u.base, -1, 0, on_poll_timer, &u);
-	u.started = now_mono();
-	{
-		struct timeval tv = { 0, 200000 };
-		event_add(u.poll_timer, &tv);
+static void up_cleanup(struct up *u)
+{
+	stop_children(u);
+	http_client_free(u->client);
+	if (u->poll_timer)
+		event_free(u->poll_timer);
+	if (u->sigint)
+		event_free(u->sigint);
+	if (u->sigterm)
+		event_free(u->sigterm);
+	if (u->sigchld)
+		event_free(u->sigchld);
+	if (u->base)
+		event_base_free(u->base);
+	for (int i = 0; i < NPRINCIPALS; i++)
+		explicit_bzero(u->who[i].secret, sizeof(u->who[i].secret));
+	flags_free(up_flag_defs, ARRAY_LEN(up_flag_defs), &u->flags);
+}
+
+int cli_up_main(int argc, char **argv)
+{
+	struct up u;
+	int rc;
+
+	memset(&u, 0, sizeof(u));
+	u.names[CHILD_MASTER] = "master";
+	u.names[CHILD_AGENT] = "agent";
+	u.names[CHILD_JOBS] = "jobs";
+	log_init("up", LOG_LEVEL_INFO);
+	rc = up_prepare(&u, argc, argv);
+	if (rc == 0) {
+		up_run(&u);
+		rc = u.exit_code;
+		if (!rc)
+			printf("agora up: stopped.\n");
 	}
-	event_base_dispatch(u.base);
-
-	stop_children(&u);
-	http_client_free(u.client);
-	event_free(u.poll_timer);
-	event_free(u.sigint);
-	event_free(u.sigterm);
-	event_free(u.sigchld);
-	event_base_free(u.base);
-	flags_free(up_flag_defs, ARRAY_LEN(up_flag_defs), &u.flags);
-	if (!u.exit_code)
-		printf("agora up: stopped.\n");
-	return u.exit_code;
+	up_cleanup(&u);
+	return rc < 0 ? 0 : rc;
 }

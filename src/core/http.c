@@ -60,6 +60,9 @@ struct http_call {
 	http_chunk_fn on_chunk;
 	void *arg;
 	struct http_call *prev, *next; /* the client's pending calls */
+	bool starting;		       /* inside evhttp_make_request */
+	bool failed_early;	       /* evhttp ended it there (DNS failure) */
+	struct event *deferred;	       /* delivers that failure from the loop */
 };
 
 struct http_client {
@@ -71,6 +74,13 @@ struct http_client {
 	struct http_call *calls; /* pending, so freeing the client can drop them */
 	bool dying;
 };
+
+static void call_free(struct http_call *call)
+{
+	if (call->deferred)
+		event_free(call->deferred);
+	free(call);
+}
 
 static void call_link(struct http_client *c, struct http_call *call)
 {
@@ -146,6 +156,7 @@ static const char *reason_phrase(int code)
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
@@ -301,6 +312,8 @@ void http_server_free(struct http_server *s)
 
 struct evhttp *http_server_evhttp(struct http_server *s) { return s->evhttp; }
 
+void *http_handler_arg(struct http_req *r) { return r->server->handler_arg; }
+
 const char *http_query(struct http_req *r, const char *name)
 {
 	return evhttp_find_header(&r->query, name);
@@ -440,23 +453,28 @@ void http_reply_unauthorized(struct http_req *r, const char *realm)
 int http_basic_parse(const char *header, char *user, size_t user_size, char *pass,
 		     size_t pass_size)
 {
-	const char *sp = strchr(header, ' ');
-	const char *colon;
+	const char *token, *colon;
 	uint8_t *decoded = NULL;
 	size_t len;
 	int err = -EINVAL;
 
-	if (!sp || sp - header != 5 || strncmp(header, "Basic", 5) || strchr(sp + 1, ' ') ||
-	    !sp[1])
+	/* RFC 7235 section 2.1: the scheme is case-insensitive, then 1*SP. */
+	if (strncasecmp(header, "Basic ", 6))
 		return -EINVAL;
-	if (base64_decode(sp + 1, &decoded, &len) < 0)
+	token = header + 6;
+	while (*token == ' ')
+		token++;
+	if (!*token || strchr(token, ' '))
+		return -EINVAL;
+	if (base64_decode(token, &decoded, &len) < 0)
 		return -EINVAL;
 	if (memchr(decoded, 0, len))
 		goto out;
 	decoded = xrealloc(decoded, len + 1);
 	decoded[len] = '\0';
+	/* RFC 7617 section 2: the user-id ends at the first ':'; the password may hold ':'. */
 	colon = strchr((char *)decoded, ':');
-	if (!colon || strchr(colon + 1, ':'))
+	if (!colon)
 		goto out;
 	if ((size_t)(colon - (char *)decoded) >= user_size || strlen(colon + 1) >= pass_size)
 		goto out;
@@ -465,6 +483,8 @@ int http_basic_parse(const char *header, char *user, size_t user_size, char *pas
 	str_copy(pass, colon + 1, pass_size);
 	err = 0;
 out:
+	if (decoded)
+		explicit_bzero(decoded, len);
 	free(decoded);
 	return err;
 }
@@ -599,7 +619,7 @@ void http_client_free(struct http_client *c)
 	while (c->calls) {
 		struct http_call *call = c->calls;
 		call_unlink(call);
-		free(call);
+		call_free(call);
 	}
 	if (c->conn)
 		evhttp_connection_free(c->conn);
@@ -635,6 +655,16 @@ static void call_done(struct evhttp_request *ev, void *arg)
 	char *body = NULL;
 	size_t len = 0;
 
+	if (call->starting) {
+		/*
+		 * evhttp failed the request inside evhttp_make_request (a host
+		 * name that does not resolve is reported synchronously) and frees
+		 * it when we return: remember that and report it from the loop.
+		 */
+		call->failed_early = true;
+		call->ev = NULL;
+		return;
+	}
 	if (ev && !call->on_chunk) {
 		struct evbuffer *in = evhttp_request_get_input_buffer(ev);
 		len = evbuffer_get_length(in);
@@ -646,6 +676,19 @@ static void call_done(struct evhttp_request *ev, void *arg)
 	if (call->on_done)
 		call->on_done(status, body ? body : "", len, headers, call->arg);
 	free(body);
+	free(call);
+}
+
+/* The on_done(0) of a call that failed inside evhttp_make_request. */
+static void call_failed_early(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_call *call = arg;
+	(void)fd;
+	(void)what;
+	call_unlink(call);
+	event_free(call->deferred);
+	if (call->on_done)
+		call->on_done(0, "", 0, NULL, call->arg);
 	free(call);
 }
 
@@ -698,12 +741,22 @@ struct http_call *http_client_request(struct http_client *c, enum evhttp_cmd_typ
 		evhttp_add_header(out, headers[i], headers[i + 1]);
 	if (body && body_len)
 		evbuffer_add(evhttp_request_get_output_buffer(call->ev), body, body_len);
+	call->starting = true;
 	if (evhttp_make_request(conn, call->ev, method, uri) < 0) {
 		/* libevent freed the request */
 		free(call);
 		return NULL;
 	}
+	call->starting = false;
 	call_link(c, call);
+	if (call->failed_early) {
+		struct timeval zero = { 0, 0 };
+		call->deferred = evtimer_new(c->base, call_failed_early, call);
+		if (!call->deferred)
+			fatalx("http: evtimer_new failed");
+		evtimer_add(call->deferred, &zero);
+		return call;
+	}
 	{
 		struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
 		if (bev)
@@ -720,11 +773,14 @@ void http_call_cancel(struct http_call *call)
 	call->on_chunk = NULL;
 	call_unlink(call);
 	/* Cancellation never runs call_done, so the handle is ours to free. */
-	evhttp_cancel_request(call->ev);
-	free(call);
+	if (call->ev)
+		evhttp_cancel_request(call->ev);
+	call_free(call);
 }
 
 struct evkeyvalq *http_call_response_headers(struct http_call *call)
 {
+	if (!call->ev)
+		return NULL;
 	return evhttp_request_get_input_headers(call->ev);
 }

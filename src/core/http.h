@@ -69,6 +69,8 @@ void http_server_free(struct http_server *s);
 struct evhttp *http_server_evhttp(struct http_server *s);
 
 /* Request accessors */
+/* The handler_arg the request's server was made with. */
+void *http_handler_arg(struct http_req *r);
 const char *http_query(struct http_req *r, const char *name);
 const char *http_header(struct http_req *r, const char *name);
 /* The body as NUL-terminated text (owned by r); NULL when empty. */

@@ -3,7 +3,10 @@
  * and the terminal/live classification every role uses. Pure functions,
  * any process, any thread.
  *
- * TaskStatus parsing for every reader of updates.
+ * TaskStatus parsing for every reader of updates; FrameworkInfo, Offer
+ * and AgentInfo parsing for the roles that read them. Every parser is
+ * strict and bounded (string lengths, array sizes, resource entries) and
+ * names the offending field in its error.
  *
  * Invariant: state_names is indexed by the protobuf number and holds every
  * value of enum mesos_task_state; a name parses back to its number.
@@ -135,4 +138,96 @@ int mesos_framework_info_parse(const json_t *fi, struct mesos_framework_info *ou
 		role = json_string_value(json_array_get(roles, 0));
 	out->role = role ? role : "*";
 	return 0;
+}
+
+/* offer.url.address: ip preferred (no name lookup needed), else hostname. */
+static int offer_parse_url(const json_t *offer, struct mesos_offer *out, struct jerr *err)
+{
+	json_t *url = NULL, *addr = NULL;
+	const char *ip = NULL, *name = NULL;
+	int64_t port = 0;
+
+	if (jget_obj(offer, "url", "offer", false, &url, err) < 0)
+		return -EINVAL;
+	if (!url)
+		return 0;
+	if (jget_obj(url, "address", "offer.url", false, &addr, err) < 0)
+		return -EINVAL;
+	if (!addr)
+		return 0;
+	if (jget_str(addr, "ip", "offer.url.address", false, 255, &ip, err) < 0 ||
+	    jget_str(addr, "hostname", "offer.url.address", false, 255, &name, err) < 0 ||
+	    jget_int64(addr, "port", "offer.url.address", false, &port, err) < 0)
+		return -EINVAL;
+	if (port < 0 || port > 65535)
+		return jerr_set(err, "offer.url.address", "port", "%lld is not a port",
+				(long long)port);
+	out->agent_host = ip && *ip ? ip : (name && *name ? name : out->hostname);
+	out->agent_port = (uint16_t)port;
+	return 0;
+}
+
+int mesos_offer_parse(const json_t *offer, struct mesos_offer *out, struct jerr *err)
+{
+	static const char P[] = "offer";
+	json_t *res = NULL, *attrs = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->json = offer;
+	if (!json_is_object(offer))
+		return jerr_set(err, P, NULL, "expected an object");
+	if (need(jget_id(offer, "id", P, true, &out->id, err), err, P, "id") ||
+	    need(jget_id(offer, "agent_id", P, true, &out->agent_id, err), err, P, "agent_id") ||
+	    jget_id(offer, "framework_id", P, false, &out->framework_id, err) < 0 ||
+	    jget_str(offer, "hostname", P, false, 255, &out->hostname, err) < 0 ||
+	    jget_array(offer, "resources", P, false, RES_MAX_ENTRIES * 4, &res, err) < 0 ||
+	    jget_array(offer, "attributes", P, false, MESOS_AGENT_MAX_ATTRIBUTES, &attrs, err) <
+		    0 ||
+	    offer_parse_url(offer, out, err) < 0)
+		return -EINVAL;
+	out->attributes = attrs;
+	if (!out->agent_host)
+		out->agent_host = out->hostname;
+	if (res && res_parse_json(res, "offer.resources", &out->resources, err->msg,
+				  sizeof(err->msg)) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+void mesos_offer_free(struct mesos_offer *o)
+{
+	res_free(&o->resources);
+}
+
+int mesos_agent_info_parse(const json_t *ai, struct mesos_agent_info *out, struct jerr *err)
+{
+	static const char P[] = "agent_info";
+	json_t *res = NULL, *attrs = NULL;
+	int64_t port = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->json = ai;
+	if (!json_is_object(ai))
+		return jerr_set(err, P, NULL, "expected an object");
+	if (jget_id(ai, "id", P, false, &out->id, err) < 0 ||
+	    need(jget_str(ai, "hostname", P, true, 255, &out->hostname, err), err, P,
+		 "hostname") ||
+	    need(jget_int64(ai, "port", P, true, &port, err), err, P, "port") ||
+	    need(jget_array(ai, "resources", P, true, RES_MAX_ENTRIES, &res, err), err, P,
+		 "resources") ||
+	    jget_array(ai, "attributes", P, false, MESOS_AGENT_MAX_ATTRIBUTES, &attrs, err) < 0)
+		return -EINVAL;
+	if (port < 1 || port > 65535)
+		return jerr_set(err, P, "port", "%lld is not a port", (long long)port);
+	out->port = (uint16_t)port;
+	out->attributes = attrs;
+	if (res_parse_json(res, "agent_info.resources", &out->resources, err->msg,
+			   sizeof(err->msg)) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+void mesos_agent_info_free(struct mesos_agent_info *ai)
+{
+	res_free(&ai->resources);
 }

@@ -12,6 +12,14 @@
  *
  * FrameworkInfo: the fields a role reads after the master accepted it
  * (mesos_framework_info_parse, fuzzed through fuzz_agent_events).
+ *
+ * Offer: what a framework reads from an OFFERS event (mesos_offer_parse:
+ * the framework library, jobs and `agora execute`).
+ *
+ * AgentInfo: what the master reads from an agent's subscription
+ * (mesos_agent_info_parse; master/agent_msg.c).
+ *
+ * Every parser here is also fuzzed directly by fuzz_mesos.
  */
 #ifndef AGORA_CORE_MESOS_H
 #define AGORA_CORE_MESOS_H
@@ -20,6 +28,7 @@
 #include <stdbool.h>
 
 #include "core/json.h"
+#include "core/resources.h"
 
 /* TaskState, numbered as in mesos.proto (the JSON form is the name). */
 enum mesos_task_state {
@@ -90,5 +99,52 @@ struct mesos_framework_info {
 /* 0, or -EINVAL with err naming the field ("framework_info.user: ..."). */
 int mesos_framework_info_parse(const json_t *fi, struct mesos_framework_info *out,
 			       struct jerr *err);
+
+/*
+ * An Offer, parsed. The strings and json point into the offer (valid
+ * while it lives); resources is owned (mesos_offer_free). agent_host and
+ * agent_port come from offer.url.address (ip, else hostname, else the
+ * offer's hostname; port 0 when the offer has no url).
+ */
+struct mesos_offer {
+	const char *id;		  /* required */
+	const char *agent_id;	  /* required */
+	const char *framework_id; /* NULL when absent */
+	const char *hostname;	  /* NULL when absent */
+	const char *agent_host;	  /* NULL when neither url nor hostname */
+	uint16_t agent_port;	  /* 0 when unknown */
+	struct resources resources; /* parsed offer.resources, owned */
+	const json_t *attributes;   /* the "attributes" array, or NULL */
+	const json_t *json;	    /* the whole Offer object */
+};
+
+/*
+ * 0, or -EINVAL with err naming the field ("offer.agent_id: ..."). Call
+ * mesos_offer_free() in both cases (it is safe on a failed parse).
+ */
+int mesos_offer_parse(const json_t *offer, struct mesos_offer *out, struct jerr *err);
+void mesos_offer_free(struct mesos_offer *o);
+
+#define MESOS_AGENT_MAX_ATTRIBUTES 256
+
+/*
+ * An AgentInfo as an agent reports itself, parsed. Strings and attributes
+ * point into json; resources is owned (mesos_agent_info_free).
+ */
+struct mesos_agent_info {
+	const char *id;		    /* NULL on a first registration */
+	const char *hostname;	    /* required */
+	uint16_t port;		    /* required, 1..65535 */
+	struct resources resources; /* required (may be empty), owned */
+	const json_t *attributes;   /* the "attributes" array, or NULL */
+	const json_t *json;
+};
+
+/*
+ * 0, or -EINVAL with err naming the field ("agent_info.port: ..."). On
+ * error nothing is owned; mesos_agent_info_free() is safe in both cases.
+ */
+int mesos_agent_info_parse(const json_t *ai, struct mesos_agent_info *out, struct jerr *err);
+void mesos_agent_info_free(struct mesos_agent_info *ai);
 
 #endif

@@ -83,6 +83,7 @@ void format_duration(double seconds, char *buf, size_t size);
 
 /* Wall clock, seconds since the epoch. */
 double now_wall(void);
+
 /* Monotonic clock, seconds. */
 double now_mono(void);
 

@@ -69,6 +69,7 @@ struct sched {
 	char stream_id[SCHED_STREAM_ID_MAX + 1];
 	char auth_header[AUTH_HEADER_MAX]; /* "Basic ..." or "" */
 	char principal[256];
+	int failures; /* attempts lost since the last SUBSCRIBED */
 
 	/* configured master and the one talked to now (after redirects) */
 	char conf_host[256], conf_path[256];
@@ -180,6 +181,7 @@ static int sched_set_state(struct sched *s, enum sched_state next)
 	if (next == SCHED_SUBSCRIBED) {
 		s->backoff = s->backoff_min;
 		s->redirects = 0;
+		s->failures = 0;
 	}
 	s->state = next;
 	return 0;
@@ -371,9 +373,12 @@ static void lose_stream(struct sched *s, const char *why)
 		sched_set_state(s, SCHED_STOPPED);
 	} else {
 		schedule_retry(s, why);
+		s->failures++;
 	}
 	if (was_subscribed)
 		CALLBACK(s, disconnected, why);
+	if (s->state == SCHED_BACKOFF)
+		CALLBACK(s, retrying, s->failures, why);
 }
 
 static void report_error(struct sched *s, enum sched_error_kind kind, int status,
@@ -462,17 +467,46 @@ static void handle_subscribed(struct sched *s, json_t *ev)
 	CALLBACK(s, subscribed, s->framework_id, resubscribed);
 }
 
+/*
+ * OFFERS: every offer is parsed here (mesos_offer_parse) and the callback
+ * gets the well-formed ones. A malformed offer that has an id is declined
+ * at once, so it never sits unused until the master's offer timeout.
+ */
 static void handle_offers(struct sched *s, json_t *ev)
 {
 	struct jerr err = { { 0 } };
-	json_t *payload = NULL, *offers = NULL;
+	json_t *payload = NULL, *offers = NULL, *item;
+	struct mesos_offer *parsed;
+	const char **bad;
+	size_t n, i, good = 0, nbad = 0;
 
 	if (jget_obj(ev, "offers", "event", true, &payload, &err) ||
-	    jget_array(payload, "offers", "offers", true, 1u << 20, &offers, &err)) {
+	    jget_array(payload, "offers", "offers", true, SCHED_OFFERS_MAX, &offers, &err)) {
 		log_warnx("scheduler: ignoring malformed OFFERS event: %s", err.msg);
 		return;
 	}
-	CALLBACK(s, offers, offers);
+	n = json_array_size(offers);
+	parsed = xcalloc(n ? n : 1, sizeof(*parsed));
+	bad = xcalloc(n ? n : 1, sizeof(*bad));
+	json_array_foreach(offers, i, item) {
+		struct mesos_offer *o = &parsed[good];
+		if (mesos_offer_parse(item, o, &err) < 0) {
+			log_warnx("scheduler: declining a malformed offer: %s", err.msg);
+			if (o->id)
+				bad[nbad++] = o->id;
+			mesos_offer_free(o);
+			continue;
+		}
+		good++;
+	}
+	if (nbad)
+		sched_decline(s, bad, nbad, -1, NULL, NULL);
+	if (good)
+		CALLBACK(s, offers, parsed, good);
+	for (i = 0; i < good; i++)
+		mesos_offer_free(&parsed[i]);
+	free(parsed);
+	free(bad);
 }
 
 static void handle_rescind(struct sched *s, json_t *ev)

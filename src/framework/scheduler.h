@@ -38,6 +38,7 @@
 #include "core/resources.h"
 
 #define SCHED_EVENT_MAX (16u << 20)   /* one RecordIO record */
+#define SCHED_OFFERS_MAX (1u << 16)   /* offers in one OFFERS event (one per agent) */
 #define SCHED_REPLY_MAX (64u << 10)   /* error text kept from a non-2xx reply */
 #define SCHED_STREAM_ID_MAX 128	      /* Mesos-Stream-Id, as Mesos bounds it */
 #define SCHED_ID_MAX 256	      /* framework/offer/task/agent ids (≤255 chars) */
@@ -62,22 +63,6 @@ enum sched_error_kind {
 };
 
 /*
- * An Offer, parsed. ids and hostname point into the event; resources is
- * owned (sched_offer_free). agent_host/agent_port come from offer.url
- * (address.ip, else address.hostname, else hostname; port 0 when the
- * offer has no url).
- */
-struct sched_offer {
-	const char *id;
-	const char *agent_id;
-	const char *hostname;
-	const char *agent_host;
-	uint16_t agent_port;
-	struct resources resources; /* parsed offer.resources, owned */
-	const json_t *json;
-};
-
-/*
  * Event callbacks, all optional; arg is the one given to sched_new(). The
  * JSON arguments are borrowed for the duration of the call (json_incref to
  * keep them).
@@ -86,8 +71,12 @@ struct sched_callbacks {
 	/* SUBSCRIBED: also after every resubscription (same framework id). */
 	void (*subscribed)(struct sched *s, const char *framework_id, bool resubscribed,
 			   void *arg);
-	/* OFFERS: the "offers" array of Offer objects (see sched_offer_parse). */
-	void (*offers)(struct sched *s, const json_t *offers, void *arg);
+	/*
+	 * OFFERS: the well-formed offers of one event (n >= 1; core/mesos.h),
+	 * valid during the call: to keep one, json_incref((json_t *)o->json)
+	 * and res_copy its resources. Malformed offers were declined already.
+	 */
+	void (*offers)(struct sched *s, const struct mesos_offer *offers, size_t n, void *arg);
 	void (*rescind)(struct sched *s, const char *offer_id, void *arg);
 	/* UPDATE (st: core/mesos.h, valid during the call): acknowledged after return when st->uuid is set and !manual_ack. */
 	void (*update)(struct sched *s, const struct mesos_task_status *st, void *arg);
@@ -107,6 +96,12 @@ struct sched_callbacks {
 	/* A SUBSCRIBED stream was lost; outstanding offers are void. */
 	void (*disconnected)(struct sched *s, const char *why, void *arg);
 	void (*heartbeat)(struct sched *s, void *arg);
+	/*
+	 * A subscription attempt (or a subscribed stream) was lost and a retry
+	 * is armed; failures counts the attempts lost since the last
+	 * SUBSCRIBED (1, 2, ...). sched_stop() here gives up.
+	 */
+	void (*retrying)(struct sched *s, int failures, const char *why, void *arg);
 	/* Event types the client does not handle itself (INVERSE_OFFERS, ...). */
 	void (*other)(struct sched *s, const char *type, const json_t *event, void *arg);
 };
@@ -229,8 +224,6 @@ json_t *sched_message_payload(const char *agent_id, const char *executor_id, con
  * (caller decrefs) and points *type into it, or NULL with err filled.
  */
 json_t *sched_event_parse(const char *data, size_t len, const char **type, struct jerr *err);
-int sched_offer_parse(const json_t *offer, struct sched_offer *out, struct jerr *err);
-void sched_offer_free(struct sched_offer *o);
 
 /*
  * The exit code a CLI should return for a terminal status: 0 for

@@ -20,7 +20,9 @@
  *
  * Invariants:
  *  1. Every answer goes through reply_*() below, which adds
- *     Access-Control-Allow-Origin: * (Chronos' CorsFilter).
+ *     Access-Control-Allow-Origin for an Origin listed in --cors_origins
+ *     (Chronos' CorsFilter answers every origin; agora none by default).
+ *     Bodies of POST/PUT/PATCH must be application/json (415).
  *  2. Errors are {"status":"<reason>","message":"..."}: 400 for every
  *     IllegalArgument-style failure, an unknown job included (never 404
  *     for a job); 500 when the store fails; 404 only for agora's run/log
@@ -46,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/auth.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -91,9 +94,50 @@ static int64_t now_ms(void)
 
 /* ---- replies: every one carries the CORS header ---- */
 
+/*
+ * Access-Control-Allow-Origin only for an Origin listed in --cors_origins
+ * (or any, when it is "*"): by default a web page on another origin can
+ * read nothing, and its "simple" cross-origin POSTs are refused by the
+ * Content-Type check (415) before they do anything.
+ */
+static bool origin_allowed(const char *list, const char *origin)
+{
+	size_t n = strlen(origin);
+
+	if (!list || !n)
+		return false;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		const char *q = p;
+		size_t l = len;
+		while (l && *q == ' ')
+			q++, l--;
+		while (l && q[l - 1] == ' ')
+			l--;
+		if (l == n && !strncmp(q, origin, n))
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
 static void cors(struct http_req *r)
 {
-	http_add_header(r, "Access-Control-Allow-Origin", "*");
+	struct jobsvc *s = http_handler_arg(r);
+	const char *list = s ? s->flags.cors_origins : NULL;
+	const char *origin;
+
+	if (!list)
+		return;
+	if (!strcmp(list, "*")) {
+		http_add_header(r, "Access-Control-Allow-Origin", "*");
+		return;
+	}
+	origin = http_header(r, "Origin");
+	if (origin && origin_allowed(list, origin)) {
+		http_add_header(r, "Access-Control-Allow-Origin", origin);
+		http_add_header(r, "Vary", "Origin");
+	}
 }
 
 static void reply_json(struct http_req *r, int code, json_t *body)
@@ -120,6 +164,7 @@ static const char *status_phrase(int code)
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 415: return "Unsupported Media Type";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
@@ -747,7 +792,13 @@ static void h_leader(struct api_call *c)
 		str_copy(host, "localhost", sizeof(host));
 	host[sizeof(host) - 1] = '\0';
 	snprintf(leader, sizeof(leader), "%s:%u", host, s->http_port);
-	reply_json(c->r, 200, json_pack("{s:s}", "leader", leader));
+	{
+		json_t *doc = json_pack("{s:s}", "leader", leader);
+		/* --no-authenticate_http: said where people look (agora's addition) */
+		if (s->auth_warning[0])
+			json_object_set_new(doc, "warning", json_string(s->auth_warning));
+		reply_json(c->r, 200, doc);
+	}
 }
 
 static void h_ping(struct api_call *c)
@@ -1017,9 +1068,13 @@ static bool authorized(struct jobsvc *s, struct http_req *r)
 		return true;
 	if (!hdr || http_basic_parse(hdr, user, sizeof(user), pass, sizeof(pass)) < 0)
 		return false;
-	/* both compared whole, so the time does not say which one was wrong */
-	ok = !strcmp(user, s->http_user);
-	ok = !strcmp(pass, s->http_pass) && ok;
+	/*
+	 * Both compared in constant time and always both, so the time says
+	 * neither which one was wrong nor how much of it was right.
+	 */
+	ok = auth_streq(user, s->http_user);
+	ok = auth_streq(pass, s->http_pass) && ok;
+	explicit_bzero(pass, sizeof(pass));
 	if (!ok)
 		log_info("jobs: HTTP %s from %s: wrong credentials for user '%.64s'", r->path,
 			 http_peer(r), user);
@@ -1082,13 +1137,39 @@ static void no_route(struct http_req *r, unsigned allowed)
 	method_list(allowed, allow, sizeof(allow));
 	http_add_header(r, "Allow", allow);
 	if (http_method(r) == EVHTTP_REQ_OPTIONS) {
-		http_add_header(r, "Access-Control-Allow-Methods", allow);
-		http_add_header(r, "Access-Control-Allow-Headers", "Content-Type, Authorization");
+		struct jobsvc *s = http_handler_arg(r);
+		const char *origin = http_header(r, "Origin");
+		const char *list = s->flags.cors_origins;
+		if (list && (!strcmp(list, "*") || (origin && origin_allowed(list, origin)))) {
+			http_add_header(r, "Access-Control-Allow-Methods", allow);
+			http_add_header(r, "Access-Control-Allow-Headers",
+					"Content-Type, Authorization");
+		}
 		reply_empty(r, 200);
 		return;
 	}
 	reply_error(r, 405, "%s is not allowed on %.300s; allowed: %s", method_name(http_method(r)),
 		    r->path, allow);
+}
+
+/*
+ * A POST always, and a PUT or PATCH with a body, must say
+ * Content-Type: application/json (as the master's API does): a web page
+ * can send a cross-origin POST of text/plain or a form without asking
+ * (no CORS preflight), never one of application/json.
+ */
+static bool body_type_ok(struct http_req *r)
+{
+	enum evhttp_cmd_type m = http_method(r);
+	char ct[64];
+	size_t len = 0;
+
+	if (m != EVHTTP_REQ_POST && m != EVHTTP_REQ_PUT && m != EVHTTP_REQ_PATCH)
+		return true;
+	if (m != EVHTTP_REQ_POST && (!http_body(r, &len) || !len))
+		return true;
+	http_content_type(r, ct, sizeof(ct));
+	return !strcmp(ct, "application/json");
 }
 
 static void api_dispatch(struct http_req *r, void *arg)
@@ -1114,6 +1195,12 @@ static void api_dispatch(struct http_req *r, void *arg)
 		if (!(rt->methods & http_method(r))) {
 			allowed |= rt->methods;
 			continue;
+		}
+		if (!body_type_ok(r)) {
+			reply_error(r, 415,
+				    "expected Content-Type: application/json on %s %.300s",
+				    method_name(http_method(r)), r->path);
+			return;
 		}
 		rt->fn(&c);
 		return;

@@ -244,7 +244,7 @@ static void dequeue(struct jobsvc *s, struct queued_run *q)
 
 /* ---- launching ---- */
 
-static void launch_run(struct jobsvc *s, struct queued_run *q, const struct sched_offer *o,
+static void launch_run(struct jobsvc *s, struct queued_run *q, const struct mesos_offer *o,
 		       json_t *task_info, json_t *batch)
 {
 	struct job_entry *e = q->entry;
@@ -310,7 +310,7 @@ static void why_no_fit(struct jobsvc *s, struct job_entry *e, const struct resou
 }
 
 /* Tries one queued run against the offer; true when it was launched. */
-static bool try_run(struct jobsvc *s, struct queued_run *q, const struct sched_offer *o,
+static bool try_run(struct jobsvc *s, struct queued_run *q, const struct mesos_offer *o,
 		    struct resources *left, json_t *batch)
 {
 	struct job_entry *e = q->entry;
@@ -323,11 +323,11 @@ static bool try_run(struct jobsvc *s, struct queued_run *q, const struct sched_o
 	fit = res_contains(left, &need);
 	if (!fit) {
 		why_no_fit(s, e, &need);
-	} else if (!job_offer_matches_constraints(e->job, o->json)) {
+	} else if (!job_offer_matches_constraints(e->job, o)) {
 		set_reason(e, "no offer matches the job's constraints (last tried agent %s)",
 			   o->hostname ? o->hostname : o->agent_id);
 		fit = false;
-	} else if (job_task_info(e->job, o->json, q->due_ms, q->attempt, q->args, &ti, &je) < 0) {
+	} else if (job_task_info(e->job, o, q->due_ms, q->attempt, q->args, &ti, &je) < 0) {
 		set_reason(e, "cannot build the task: %s", je.msg);
 		fit = false;
 	} else {
@@ -373,7 +373,7 @@ static bool drop_if_blocked(struct jobsvc *s, struct queued_run *q)
 struct held_offer {
 	TAILQ_ENTRY(held_offer) link;
 	json_t *json;		/* the Offer, kept alive for parsed's pointers */
-	struct sched_offer parsed;
+	struct mesos_offer parsed;
 	struct resources left;
 	json_t *batch;		/* TaskInfos launched from it so far */
 	bool capped;		/* stopped at ACCEPT_MAX: decline the rest unfiltered */
@@ -448,7 +448,7 @@ static void answer_offer(struct jobsvc *s, struct held_offer *h)
 	}
 	json_decref(h->batch);
 	res_free(&h->left);
-	sched_offer_free(&h->parsed);
+	mesos_offer_free(&h->parsed);
 	json_decref(h->json);
 	free(h);
 }
@@ -536,13 +536,13 @@ static void drop_held(struct jobsvc *s, const char *offer_id)
 		fail_batch(s, h->batch, "the offer went away before the launch was sent");
 		json_decref(h->batch);
 		res_free(&h->left);
-		sched_offer_free(&h->parsed);
+		mesos_offer_free(&h->parsed);
 		json_decref(h->json);
 		free(h);
 	}
 }
 
-static void track_largest(struct jobsvc *s, const struct sched_offer *o)
+static void track_largest(struct jobsvc *s, const struct mesos_offer *o)
 {
 	static const char *const names[] = { "cpus", "mem", "disk", "gpus" };
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
@@ -552,26 +552,21 @@ static void track_largest(struct jobsvc *s, const struct sched_offer *o)
 	}
 }
 
-static void on_offers(struct sched *fw, const json_t *offers, void *arg)
+static void on_offers(struct sched *fw, const struct mesos_offer *offers, size_t n, void *arg)
 {
 	struct jobsvc *s = arg;
-	size_t i;
-	json_t *ov;
 	(void)fw;
 
 	/* "largest offer" describes the latest batch of offers */
 	res_free(&s->largest_offer);
 	s->offers_seen++;
-	json_array_foreach(offers, i, ov) {
+	for (size_t i = 0; i < n; i++) {
 		struct held_offer *h = xcalloc(1, sizeof(*h));
-		struct jerr je;
-		h->json = json_incref(ov);
-		if (sched_offer_parse(h->json, &h->parsed, &je) < 0) {
-			log_warnx("jobs: ignoring a malformed offer: %s", je.msg);
-			json_decref(h->json);
-			free(h);
-			continue;
-		}
+		/* keep the offer: its JSON (the strings point into it) and resources */
+		h->json = json_incref((json_t *)offers[i].json);
+		h->parsed = offers[i];
+		h->parsed.resources = RESOURCES_EMPTY;
+		res_copy(&h->parsed.resources, &offers[i].resources);
 		track_largest(s, &h->parsed);
 		res_copy(&h->left, &h->parsed.resources);
 		h->batch = json_array();

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "core/json.h"
+#include "core/mesos.h"
 #include "core/resources.h"
 
 #define JOB_NAME_MAX 255            /* bytes */
@@ -224,12 +225,13 @@ int job_task_id_parse(const char *task_id, int64_t *due_ms, unsigned *attempt, c
 
 /*
  * The Mesos TaskInfo (protobuf-JSON, v1 field names) for one run of job
- * on offer (a v1 Offer object: agent_id, hostname, resources). args as for
+ * on offer (parsed by mesos_offer_parse; its resources JSON picks the
+ * reservation each scalar comes from). args as for
  * job_run_args. *out is a new reference. -EINVAL/-ENAMETOOLONG with err
  * filled when the offer has no agent id or the task id cannot be made.
  */
-int job_task_info(const struct job *job, const json_t *offer, int64_t due_ms, unsigned attempt,
-		  const char *args, json_t **out, struct jerr *err);
+int job_task_info(const struct job *job, const struct mesos_offer *offer, int64_t due_ms,
+		  unsigned attempt, const char *args, json_t **out, struct jerr *err);
 
 /* cpus, mem, disk and (when > 0) gpus of one run, unreserved. out must be empty. */
 void job_resources(const struct job *job, struct resources *out);
@@ -237,8 +239,8 @@ void job_resources(const struct job *job, struct resources *out);
 /*
  * Every constraint holds for the offer's attributes (protobuf-JSON
  * Attribute objects), with a TEXT "hostname" attribute added from
- * offer.hostname unless the offer has one.
+ * offer->hostname unless the offer has one.
  */
-bool job_offer_matches_constraints(const struct job *job, const json_t *offer);
+bool job_offer_matches_constraints(const struct job *job, const struct mesos_offer *offer);
 
 #endif

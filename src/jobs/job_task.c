@@ -485,18 +485,12 @@ static void executor_json(json_t *ti, const struct job *job, json_t *env, json_t
 	free(data);
 }
 
-static const char *offer_agent_id(const json_t *offer)
-{
-	const char *id = json_string_value(jget(jget(offer, "agent_id"), "value"));
-	return id ? id : json_string_value(jget(jget(offer, "slave_id"), "value"));
-}
-
-int job_task_info(const struct job *job, const json_t *offer, int64_t due_ms, unsigned attempt,
-		  const char *args, json_t **out, struct jerr *err)
+int job_task_info(const struct job *job, const struct mesos_offer *offer, int64_t due_ms,
+		  unsigned attempt, const char *args, json_t **out, struct jerr *err)
 {
 	char task_id[JOB_TASK_ID_MAX + 1], name[JOB_NAME_MAX + 16];
-	const char *agent_id = offer_agent_id(offer);
-	const char *host = json_string_value(jget(offer, "hostname"));
+	const char *agent_id = offer->agent_id;
+	const char *host = offer->hostname;
 	json_t *ti, *env, *uris;
 	char *run_args;
 	int r;
@@ -523,7 +517,7 @@ int job_task_info(const struct job *job, const json_t *offer, int64_t due_ms, un
 	snprintf(name, sizeof(name), "ChronosTask:%s", job->name);
 	ti = json_pack("{s:s, s:{s:s}, s:{s:o}, s:o}", "name", name, "task_id", "value", task_id,
 		       "agent_id", "value", job_json_str(agent_id), "resources",
-		       resources_json(job, offer));
+		       resources_json(job, offer->json));
 	env = environment_json(job, task_id, host ? host : "", due_ms, attempt);
 	uris = uris_json(job);
 	if (job->executor[0]) {
@@ -579,9 +573,9 @@ static struct attr attr_read(const json_t *a)
 }
 
 /* The offer's attributes plus "hostname" unless it has one. *n entries, malloc'd. */
-static struct attr *offer_attrs(const json_t *offer, size_t *n)
+static struct attr *offer_attrs(const struct mesos_offer *offer, size_t *n)
 {
-	const json_t *list = jget(offer, "attributes");
+	const json_t *list = offer->attributes;
 	size_t count = json_is_array(list) ? json_array_size(list) : 0;
 	struct attr *attrs = xcalloc(count + 1, sizeof(*attrs));
 	bool has_hostname = false;
@@ -595,7 +589,7 @@ static struct attr *offer_attrs(const json_t *offer, size_t *n)
 		attrs[(*n)++] = at;
 	}
 	if (!has_hostname) {
-		const char *host = json_string_value(jget(offer, "hostname"));
+		const char *host = offer->hostname;
 		attrs[(*n)++] = (struct attr){ "hostname", ATTR_TEXT, host ? host : "", 0, NULL };
 	}
 	return attrs;
@@ -670,7 +664,7 @@ static bool constraint_holds(const struct job_constraint *c, const struct attr *
 	return c->op == JOB_CONSTRAINT_LIKE ? m == 1 : m == 0;
 }
 
-bool job_offer_matches_constraints(const struct job *job, const json_t *offer)
+bool job_offer_matches_constraints(const struct job *job, const struct mesos_offer *offer)
 {
 	size_t n;
 	struct attr *attrs;

@@ -34,9 +34,16 @@
 static const struct flag_def jobs_flag_defs[] = {
 	{ "master", NULL, FLAG_STRING, F(master), NULL, "The Mesos/agora master, host:port" },
 	{ "http_port", NULL, FLAG_INT, F(http_port), "4400", "Port of the REST API and UI" },
-	{ "http_address", NULL, FLAG_STRING, F(http_address), "0.0.0.0", "Address to listen on" },
+	{ "http_address", NULL, FLAG_STRING, F(http_address), "0.0.0.0",
+	  "Address to listen on (127.0.0.1 when no --http_credentials)" },
 	{ "http_credentials", NULL, FLAG_STRING, F(http_credentials), NULL,
-	  "user:password for HTTP Basic on every path (also MESOSPHERE_HTTP_CREDENTIALS)" },
+	  "user:password for HTTP Basic on every path, or file:///path holding it (also "
+	  "MESOSPHERE_HTTP_CREDENTIALS); required unless --no-authenticate_http" },
+	{ "authenticate_http", NULL, FLAG_BOOL, F(authenticate_http), "true",
+	  "Require --http_credentials; --no-authenticate_http serves the API to anyone" },
+	{ "cors_origins", NULL, FLAG_STRING, F(cors_origins), NULL,
+	  "Comma list of origins (https://ui.example.com) answered with "
+	  "Access-Control-Allow-Origin; '*' for any; none by default" },
 	{ "http_realm", NULL, FLAG_STRING, F(http_realm), "Mesosphere", "HTTP Basic realm" },
 	{ "hostname", NULL, FLAG_STRING, F(hostname), NULL, "Hostname advertised to the master" },
 	{ "mesos_authentication_principal", NULL, FLAG_STRING, F(mesos_authentication_principal),
@@ -108,7 +115,7 @@ static int load_one(struct jobsvc *s, json_t *doc, json_t *edges)
 	return 0;
 }
 
-static int validate(struct jobsvc *s, char *err, size_t errlen)
+static int validate(struct jobsvc *s, const struct flags_result *fr, char *err, size_t errlen)
 {
 	struct jobs_flags *f = &s->flags;
 	const char *creds = f->http_credentials ? f->http_credentials
@@ -148,15 +155,38 @@ static int validate(struct jobsvc *s, char *err, size_t errlen)
 	}
 	if (creds) {
 		const char *colon = strchr(creds, ':');
-		if (!colon || colon == creds || strchr(colon + 1, ':') ||
-		    (size_t)(colon - creds) >= sizeof(s->http_user))
+		/* RFC 7617: the user ends at the first ':', the password may hold more */
+		if (!colon || colon == creds || !colon[1] ||
+		    (size_t)(colon - creds) >= sizeof(s->http_user) ||
+		    strlen(colon + 1) >= sizeof(s->http_pass))
 			return snprintf(err, errlen,
-					"flag --http_credentials: expected user:password"),
+					"flag --http_credentials: expected user:password (or "
+					"file:///path of a file holding user:password)"),
 			       -EINVAL;
 		memcpy(s->http_user, creds, (size_t)(colon - creds));
 		s->http_user[colon - creds] = '\0';
 		str_copy(s->http_pass, colon + 1, sizeof(s->http_pass));
 		s->http_auth = true;
+	}
+	if (s->http_auth && !f->authenticate_http)
+		return snprintf(err, errlen,
+				"flags --http_credentials and --no-authenticate_http contradict each "
+				"other; give one"),
+		       -EINVAL;
+	{
+		struct daemon_auth rule = {
+			.need_creds = f->authenticate_http,
+			.have_creds = s->http_auth,
+			.creds_flag = "--http_credentials=USER:PASS (or file:///path holding it)",
+			.off_flags = "--no-authenticate_http",
+			.off_what = f->authenticate_http ? NULL : "HTTP authentication",
+			.ip_flag = "--http_address",
+			.ip_given = fr->set[flags_find(jobs_flag_defs, ARRAY_LEN(jobs_flag_defs),
+						       "http_address")],
+		};
+		if (daemon_auth_rule(&rule, &f->http_address, s->auth_warning,
+				     sizeof(s->auth_warning), err, errlen) < 0)
+			return -EINVAL;
 	}
 	if (f->mesos_authentication_secret_file) {
 		char *text = NULL;
@@ -236,7 +266,7 @@ int jobs_main(int argc, char **argv)
 	if (rc != DAEMON_CONTINUE)
 		goto out;
 	rc = 1;
-	if (validate(&s, err, sizeof(err)) < 0) {
+	if (validate(&s, &fr, err, sizeof(err)) < 0) {
 		fprintf(stderr, "agora jobs: %s\n", err);
 		goto out;
 	}
@@ -246,6 +276,7 @@ int jobs_main(int argc, char **argv)
 		goto out;
 	}
 	daemon_logging("jobs", s.flags.logging_level, s.flags.log_dir);
+	daemon_auth_warn("jobs", s.auth_warning);
 	signal(SIGPIPE, SIG_IGN);
 	s.start_time = now_wall();
 	schedule_tzdb_init(&s.tzdb, s.flags.tz_dir);

@@ -35,6 +35,8 @@ struct jobs_flags {
 	int64_t http_port;
 	char *http_address;
 	char *http_credentials;
+	bool authenticate_http;
+	char *cors_origins;
 	char *http_realm;
 	char *hostname;
 	char *mesos_authentication_principal;
@@ -117,6 +119,7 @@ struct jobsvc {
 	struct job_defaults defaults;
 	char http_user[256], http_pass[256];
 	bool http_auth;
+	char auth_warning[512]; /* "" unless HTTP authentication is off */
 	char *mesos_secret;
 	char master_host[256];
 	uint16_t master_port;

@@ -16,8 +16,12 @@
  *        {"type":"PING"} ...                            -> 202
  *        unknown session -> 403 (the agent re-subscribes).
  * mac = HMAC-SHA256(secret, "agora-agent-v1\n" P "\n" N) (core/auth.h), so
- * the secret never crosses the wire; a nonce is used at most once and
- * expires after NONCE_TTL seconds. The agent row is committed to the
+ * the secret never crosses the wire. Nonces are stateless (core/auth.h:
+ * a MAC under the master's key over principal, time and random bytes),
+ * verify for NONCE_TTL seconds and at most once (a small replay cache per
+ * principal that proved its secret); every failed proof gets the same 401
+ * body, and each source address has a token bucket for challenges and
+ * subscriptions (429 when empty). The agent row is committed to the
  * registry before SUBSCRIBED is sent (durable before acknowledged), and the
  * re-registration's task list is reconciled (tasks.c) right after
  * SUBSCRIBED, so the KILLs it may cause reach an agent that listens.
@@ -40,8 +44,10 @@
 #include "master/agent_msg.h"
 #include "master/master.h"
 
-#define NONCE_TTL 30.0
-#define MAX_NONCES 100000
+#define NONCE_TTL 30.0	  /* seconds a nonce verifies after it was handed out */
+#define SOURCE_RATE 100.0 /* challenges + subscriptions per second and source address */
+#define SOURCE_BURST 200.0
+#define AUTH_FAILED "authentication failed" /* the one 401 body, whatever failed */
 
 /* Bounded by --max_body (evhttp refuses larger bodies with 413 before this). */
 static json_t *parse_body(struct master *m, struct http_req *r, struct jerr *err)
@@ -62,31 +68,62 @@ static json_t *parse_body(struct master *m, struct http_req *r, struct jerr *err
 	return json_parse_bounded(body, len, (size_t)m->flags.max_body, "body", err);
 }
 
-void agent_link_gc_nonces(struct master *m)
+/*
+ * One token from the bucket of this source address; false when it is empty.
+ * Addresses share AGENT_SOURCE_SLOTS slots by hash; a slot taken over by
+ * another address starts full, so a crowd of addresses gets no more than
+ * a burst each, and each request costs at most one HMAC.
+ */
+static bool source_admit(struct master *m, const char *addr)
 {
-	struct map_iter it;
-	void *v;
+	uint32_t h = 2166136261u;
+	struct agent_source *src;
 	double now = now_mono();
 
-	map_iter_init(&it, &m->nonces);
-	while (map_iter_next(&it, NULL, &v)) {
-		struct nonce_entry *ne = v;
-		if (ne->expires < now) {
-			map_iter_remove(&it);
-			free(ne);
-		}
+	for (const char *p = addr; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	src = &m->sources[h % AGENT_SOURCE_SLOTS];
+	if (strcmp(src->addr, addr)) {
+		str_copy(src->addr, addr, sizeof(src->addr));
+		src->tokens = SOURCE_BURST;
+		src->last = now;
 	}
+	src->tokens += (now - src->last) * SOURCE_RATE;
+	if (src->tokens > SOURCE_BURST)
+		src->tokens = SOURCE_BURST;
+	src->last = now;
+	if (src->tokens < 1.0)
+		return false;
+	src->tokens -= 1.0;
+	return true;
 }
 
+static void reply_slow_down(struct http_req *r)
+{
+	http_add_header(r, "Retry-After", "1");
+	http_reply_text(r, 429, "too many authentication attempts from %s; retry later",
+			http_peer(r));
+}
+
+/*
+ * A nonce for any principal, known or not (the answer must not tell), made
+ * from the master's key: nothing is stored, so a flood of challenges can
+ * fill nothing.
+ */
 void agent_link_challenge(struct http_req *r, void *arg)
 {
 	struct master *m = arg;
 	struct jerr err;
-	json_t *req = parse_body(m, r, &err);
+	json_t *req;
 	const char *principal = NULL;
 	char nonce[AUTH_NONCE_HEX];
-	struct nonce_entry *ne;
+	int rc;
 
+	if (!source_admit(m, http_peer(r))) {
+		reply_slow_down(r);
+		return;
+	}
+	req = parse_body(m, r, &err);
 	if (!req) {
 		http_reply_text(r, 400, "%s", err.msg);
 		return;
@@ -96,30 +133,71 @@ void agent_link_challenge(struct http_req *r, void *arg)
 		http_reply_text(r, 400, "%s", err.msg);
 		return;
 	}
-	if (map_count(&m->nonces) >= MAX_NONCES)
-		agent_link_gc_nonces(m);
-	if (map_count(&m->nonces) >= MAX_NONCES || auth_nonce_new(nonce) < 0) {
-		json_decref(req);
-		http_reply_text(r, 503, "too many pending authentications; retry later");
+	rc = auth_nonce_issue(m->nonce_key, principal, (uint64_t)(now_mono() * 1000), nonce);
+	json_decref(req);
+	if (rc == -EINVAL) {
+		http_reply_text(r, 400, "principal: must not contain a newline");
 		return;
 	}
-	ne = xcalloc(1, sizeof(*ne));
-	str_copy(ne->principal, principal, sizeof(ne->principal));
-	ne->expires = now_mono() + NONCE_TTL;
-	map_put(&m->nonces, nonce, ne);
-	json_decref(req);
+	if (rc < 0) {
+		http_reply_text(r, 503, "no randomness for a nonce; retry later");
+		return;
+	}
 	http_reply_json(r, 200, json_pack("{s:s}", "nonce", nonce));
 }
 
-/* Checks the proof in auth{}; on failure fills why. Consumes the nonce. */
+/*
+ * Single use: true when principal had not used nonce yet (and now has).
+ * Only principals that proved their secret get here, so the caches are as
+ * many as --credentials has principals, each at most AGENT_REPLAY_MAX.
+ */
+static bool replay_first_use(struct master *m, const char *principal, const char *nonce,
+			     char *why, size_t whylen)
+{
+	struct agent_replay *rc = map_get(&m->nonce_replay, principal);
+	double now = now_mono();
+	size_t kept = 0;
+
+	if (!rc) {
+		rc = xcalloc(1, sizeof(*rc));
+		map_put(&m->nonce_replay, principal, rc);
+	}
+	for (size_t i = 0; i < rc->n; i++) {
+		if (rc->used[i].expires < now)
+			continue;
+		if (!strcmp(rc->used[i].nonce, nonce)) {
+			snprintf(why, whylen, "principal '%s': nonce used before", principal);
+			return false;
+		}
+		rc->used[kept++] = rc->used[i];
+	}
+	rc->n = kept;
+	if (rc->n == AGENT_REPLAY_MAX) {
+		snprintf(why, whylen,
+			 "principal '%s': more than %d registrations within %.0fs; retry later",
+			 principal, AGENT_REPLAY_MAX, NONCE_TTL);
+		return false;
+	}
+	str_copy(rc->used[rc->n].nonce, nonce, sizeof(rc->used[rc->n].nonce));
+	rc->used[rc->n].expires = now + NONCE_TTL + 1;
+	rc->n++;
+	return true;
+}
+
+/*
+ * Checks the proof in auth{}; on failure fills why (for the log only: the
+ * peer gets AUTH_FAILED whatever went wrong, so it cannot tell a principal
+ * that does not exist from a wrong secret). The same work is done either way.
+ */
 static bool check_proof(struct master *m, const json_t *auth, const char *peer,
 			const char **principal_out, char *why, size_t whylen)
 {
 	const char *principal = NULL, *nonce = NULL, *mac = NULL, *secret;
-	struct nonce_entry *ne;
 	struct jerr err;
 	bool ok;
+	int fresh;
 
+	(void)peer;
 	if (!auth) {
 		snprintf(why, whylen, "no credentials presented (the master requires agent "
 				      "authentication; give the agent --credential)");
@@ -132,16 +210,20 @@ static bool check_proof(struct master *m, const json_t *auth, const char *peer,
 		return false;
 	}
 	*principal_out = principal;
-	ne = map_del(&m->nonces, nonce);
-	if (!ne || ne->expires < now_mono() || strcmp(ne->principal, principal)) {
-		free(ne);
-		snprintf(why, whylen, "principal '%s': unknown, expired or reused nonce", principal);
-		return false;
-	}
-	free(ne);
+	fresh = auth_nonce_check(m->nonce_key, principal, nonce, (uint64_t)(now_mono() * 1000),
+				 (uint64_t)(NONCE_TTL * 1000));
 	secret = cred_lookup(&m->credentials, principal);
 	/* Verify against a dummy secret for unknown principals: same work either way. */
 	ok = auth_mac_verify(secret ? secret : "\x01unknown", principal, nonce, mac);
+	if (fresh == -ETIMEDOUT) {
+		snprintf(why, whylen, "principal '%s': expired nonce (older than %.0fs)", principal,
+			 NONCE_TTL);
+		return false;
+	}
+	if (fresh < 0) {
+		snprintf(why, whylen, "principal '%s': not a nonce of this master", principal);
+		return false;
+	}
 	if (!secret) {
 		snprintf(why, whylen, "principal '%s' is not in --credentials", principal);
 		return false;
@@ -150,8 +232,7 @@ static bool check_proof(struct master *m, const json_t *auth, const char *peer,
 		snprintf(why, whylen, "principal '%s': wrong secret (MAC mismatch)", principal);
 		return false;
 	}
-	(void)peer;
-	return true;
+	return replay_first_use(m, principal, nonce, why, whylen);
 }
 
 static void on_agent_stream_closed(struct http_stream *st, void *arg)
@@ -204,9 +285,11 @@ static int authenticate_agent(struct master *m, const struct agent_sub *sub, con
 	if (check_proof(m, sub->auth, peer, principal, why, sizeof(why)))
 		return 0;
 	log_warnx("master: refused agent at %s (%s:%lld): authentication failed: %s", peer,
-		  sub->hostname, (long long)sub->port, why);
+		  sub->info.hostname, (long long)sub->info.port, why);
 	no->challenge = true;
-	return refuse(no, 401, "authentication failed: %s", why);
+	if (!sub->auth) /* nothing about any principal: say what is missing */
+		return refuse(no, 401, "%s: %s", AUTH_FAILED, why);
+	return refuse(no, 401, "%s", AUTH_FAILED);
 }
 
 /*
@@ -219,19 +302,19 @@ static int authenticate_agent(struct master *m, const struct agent_sub *sub, con
 static int authorize_agent(struct master *m, const struct agent_sub *sub, const char *peer,
 			   const char *principal, struct refusal *no)
 {
-	struct master_agent *a = sub->id ? map_get(&m->agents, sub->id) : NULL;
+	struct master_agent *a = sub->info.id ? map_get(&m->agents, sub->info.id) : NULL;
 	char why[600];
 
 	if (!master_authorize_agent(m, principal, why, sizeof(why))) {
-		log_warnx("master: refused agent at %s (%s:%lld): %s", peer, sub->hostname,
-			  (long long)sub->port, why);
+		log_warnx("master: refused agent at %s (%s:%lld): %s", peer, sub->info.hostname,
+			  (long long)sub->info.port, why);
 		return refuse(no, 403, "%s", why);
 	}
 	if (a && m->flags.authenticate_agents && a->principal[0] &&
 	    strcmp(a->principal, principal)) {
 		log_warnx("master: refused agent at %s (%s:%lld): principal '%s' asked for agent "
 			  "id %s, which belongs to principal '%s'; the agent keeps running",
-			  peer, sub->hostname, (long long)sub->port, principal, a->id,
+			  peer, sub->info.hostname, (long long)sub->info.port, principal, a->id,
 			  a->principal);
 		return refuse(no, 403,
 			      "agent id %s is registered by another principal; principal '%s' "
@@ -243,23 +326,23 @@ static int authorize_agent(struct master *m, const struct agent_sub *sub, const 
 
 /*
  * Finds or creates the agent's record, takes the subscription's resources
- * into it (sub->resources is emptied) and commits it to the registry.
+ * into it (sub->info.resources is emptied) and commits it to the registry.
  */
 static int admit_agent(struct master *m, struct agent_sub *sub, const char *peer,
 		       const char *principal, struct master_agent **out, bool *known,
 		       bool *was_unreachable, struct refusal *no)
 {
-	struct master_agent *a = sub->id ? map_get(&m->agents, sub->id) : NULL;
+	struct master_agent *a = sub->info.id ? map_get(&m->agents, sub->info.id) : NULL;
 	char idbuf[128];
 	bool changed;
 
 	*known = a != NULL;
 	if (!a) {
-		if (sub->id) {
+		if (sub->info.id) {
 			log_warnx("master: agent %s (%s:%lld) is not in the registry (was the "
 				  "master's --work_dir replaced?); admitting it under its id",
-				  sub->id, sub->hostname, (long long)sub->port);
-			str_copy(idbuf, sub->id, sizeof(idbuf));
+				  sub->info.id, sub->info.hostname, (long long)sub->info.port);
+			str_copy(idbuf, sub->info.id, sizeof(idbuf));
 		} else if (new_agent_id(m, idbuf, sizeof(idbuf)) < 0) {
 			return refuse(no, 500, "agent id too long");
 		}
@@ -268,24 +351,25 @@ static int admit_agent(struct master *m, struct agent_sub *sub, const char *peer
 	} else {
 		a->reregistered_time = now_wall();
 	}
-	changed = *known && !res_equal(&a->total, &sub->resources);
+	changed = *known && !res_equal(&a->total, &sub->info.resources);
 	if (changed) {
 		char old_text[1024], new_text[1024];
 		res_to_text(&a->total, old_text, sizeof(old_text));
-		res_to_text(&sub->resources, new_text, sizeof(new_text));
+		res_to_text(&sub->info.resources, new_text, sizeof(new_text));
 		log_info("master: agent %s re-registers with changed resources: %s -> %s", a->id,
 			 old_text, new_text);
 	}
 	res_free(&a->total);
-	a->total = sub->resources;
-	sub->resources = RESOURCES_EMPTY;
-	str_copy(a->hostname, sub->hostname, sizeof(a->hostname));
+	a->total = sub->info.resources;
+	sub->info.resources = RESOURCES_EMPTY;
+	str_copy(a->hostname, sub->info.hostname, sizeof(a->hostname));
 	str_copy(a->ip, peer, sizeof(a->ip));
-	a->port = (uint16_t)sub->port;
+	a->port = (uint16_t)sub->info.port;
 	if (!a->principal[0]) /* the first principal binds the id */
 		str_copy(a->principal, principal, sizeof(a->principal));
 	json_decref(a->attributes);
-	a->attributes = sub->attributes ? json_incref(sub->attributes) : json_array();
+	a->attributes = sub->info.attributes ? json_incref((json_t *)sub->info.attributes)
+					     : json_array();
 	*was_unreachable = a->unreachable_time > 0;
 	a->unreachable_time = 0;
 
@@ -346,9 +430,14 @@ void agent_link_subscribe(struct http_req *r, void *arg)
 	struct agent_sub sub = { 0 };
 	struct master_agent *a = NULL;
 	struct jerr err;
-	json_t *req = parse_body(m, r, &err);
+	json_t *req;
 	bool known = false, was_unreachable = false;
 
+	if (m->flags.authenticate_agents && !source_admit(m, peer)) {
+		reply_slow_down(r);
+		return;
+	}
+	req = parse_body(m, r, &err);
 	if (!req || agent_subscribe_parse(req, &sub, &err) < 0) {
 		log_warnx("master: bad subscription from agent at %s: %s", peer, err.msg);
 		refuse(&no, 400, "%s", err.msg);
@@ -366,7 +455,7 @@ out:
 					"AgoraAgent realm=\"mesos-master-agent\"");
 		http_reply_text(r, no.status, "%s", no.text);
 	}
-	res_free(&sub.resources);
+	mesos_agent_info_free(&sub.info);
 	json_decref(req);
 }
 

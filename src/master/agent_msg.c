@@ -37,30 +37,23 @@ static int check_reported(const json_t *item, size_t i, struct jerr *err)
 
 int agent_subscribe_parse(const json_t *body, struct agent_sub *out, struct jerr *err)
 {
-	json_t *info = NULL, *res_json = NULL, *item;
+	json_t *info = NULL, *item;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(body))
 		return jerr_set(err, NULL, NULL, "expected a JSON object");
 	if (jget_obj(body, "agent_info", NULL, true, &info, err) < 0 ||
-	    jget_id(info, "id", "agent_info", false, &out->id, err) < 0 ||
-	    jget_str(info, "hostname", "agent_info", true, 255, &out->hostname, err) != 0 ||
-	    jget_int64(info, "port", "agent_info", true, &out->port, err) != 0 ||
-	    jget_array(info, "resources", "agent_info", true, RES_MAX_ENTRIES, &res_json, err) !=
-		    0 ||
-	    jget_array(info, "attributes", "agent_info", false, 256, &out->attributes, err) < 0 ||
-	    jget_obj(body, "auth", NULL, false, &out->auth, err) < 0 ||
-	    jget_array(body, "tasks", NULL, false, AGENT_MAX_REPORTED_TASKS, &out->tasks, err) < 0)
+	    mesos_agent_info_parse(info, &out->info, err) < 0)
 		return -EINVAL;
-	if (out->port < 1 || out->port > 65535)
-		return jerr_set(err, "agent_info", "port", "%lld is not a port",
-				(long long)out->port);
+	if (jget_obj(body, "auth", NULL, false, &out->auth, err) < 0 ||
+	    jget_array(body, "tasks", NULL, false, AGENT_MAX_REPORTED_TASKS, &out->tasks, err) < 0)
+		goto fail;
 	json_array_foreach(out->tasks, i, item)
 		if (check_reported(item, i, err) < 0)
-			return -EINVAL;
-	if (res_parse_json(res_json, "agent_info.resources", &out->resources, err->msg,
-			   sizeof(err->msg)) < 0)
-		return -EINVAL;
+			goto fail;
 	return 0;
+fail:
+	mesos_agent_info_free(&out->info);
+	return -EINVAL;
 }

@@ -3,6 +3,7 @@
  * (docs/agent-protocol.md): agent_info, the optional auth proof, and the
  * tasks it reports when re-registering. It runs before the agent has
  * proved anything, so it is bounded and fuzzed (fuzz_agent_subscribe).
+ * The AgentInfo itself is core's (mesos_agent_info_parse, core/mesos.h).
  */
 #ifndef AGORA_MASTER_AGENT_MSG_H
 #define AGORA_MASTER_AGENT_MSG_H
@@ -11,21 +12,20 @@
 #include <stdint.h>
 
 #include "core/json.h"
-#include "core/resources.h"
+#include "core/mesos.h"
 
 #define AGENT_MAX_REPORTED_TASKS 1000000
 
 struct agent_sub {
-	const char *id; /* NULL on a first registration */
-	const char *hostname;
-	int64_t port;
-	struct resources resources; /* owned: res_free() */
-	json_t *attributes;	    /* borrowed from the body, or NULL */
-	json_t *auth;		    /* borrowed, or NULL */
-	json_t *tasks;		    /* borrowed, or NULL; every item checked */
+	struct mesos_agent_info info; /* resources owned: mesos_agent_info_free() */
+	json_t *auth;		      /* borrowed, or NULL */
+	json_t *tasks;		      /* borrowed, or NULL; every item checked */
 };
 
-/* 0, or -EINVAL with err naming the field. On error nothing is owned. */
+/*
+ * 0, or -EINVAL with err naming the field. On error nothing is owned;
+ * mesos_agent_info_free(&out->info) is safe in both cases.
+ */
 int agent_subscribe_parse(const json_t *body, struct agent_sub *out, struct jerr *err);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/daemon.h"
 #include "core/util.h"
 #include "core/version.h"
 #include "master/master.h"
@@ -79,12 +80,12 @@ static void handle_state(struct http_req *r, void *arg)
 
 	count_agents(m, counts);
 	snprintf(pid, sizeof(pid), "master@%s:%u", m->advertised_ip, m->port);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:s, s:i, s:i, s:i, "
+	o = json_pack("{s:s, s:s, s:s, s:f, s:s, s:f, s:f, s:s, s:s, s:s, s:i, s:i, s:i, "
 		      "s:s, s:{s:s, s:s, s:i, s:s}, s:o, s:o, s:o, s:o, s:o, s:[], s:[], "
 		      "s:[s,s]}",
 		      "version", MESOS_COMPAT_VERSION, "agora_version", AGORA_VERSION,
-		      "build_date", __DATE__, "build_time", __TIME__, "build_user", "agora",
-		      "start_time", m->start_time, "elected_time", m->start_time, "id", m->id,
+		      "build_date", __DATE__, "build_time", daemon_build_time(), "build_user",
+		      "agora", "start_time", m->start_time, "elected_time", m->start_time, "id", m->id,
 		      "pid", pid, "hostname", m->hostname, "activated_slaves",
 		      counts[AGENT_CONNECTED], "deactivated_slaves", counts[AGENT_DISCONNECTED],
 		      "unreachable_slaves", counts[AGENT_UNREACHABLE], "leader", pid,
@@ -99,6 +100,8 @@ static void handle_state(struct http_req *r, void *arg)
 		json_object_set_new(o, "cluster", json_string(m->flags.cluster));
 	if (m->flags.log_dir)
 		json_object_set_new(o, "log_dir", json_string(m->flags.log_dir));
+	if (m->auth_warning[0]) /* agora's addition: some authentication is off */
+		json_object_set_new(o, "warning", json_string(m->auth_warning));
 	http_reply_json(r, 200, o);
 }
 
@@ -151,9 +154,9 @@ static void handle_flags(struct http_req *r, void *arg)
 static void handle_version(struct http_req *r, void *arg)
 {
 	(void)arg;
-	http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}", "version",
+	http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:f, s:s}", "version",
 					   MESOS_COMPAT_VERSION, "agora_version", AGORA_VERSION,
-					   "build_date", __DATE__, "build_time", __TIME__,
+					   "build_date", __DATE__, "build_time", daemon_build_time(),
 					   "build_user", "agora"));
 }
 
@@ -223,6 +226,7 @@ static void handle_metrics(struct http_req *r, void *arg)
 	json_object_set_new(o, "master/frameworks_disconnected", json_real(fw_disconnected));
 	for (size_t i = 0; i < ARRAY_LEN(names); i++)
 		put_resource_metrics(o, names[i], totals[i], used[i]);
+	task_counts[TASK_ERROR] += (double)m->tasks_error;
 	for (int st = 0; st < MESOS_TASK_STATE_COUNT; st++) {
 		char key[64], lower[32];
 		const char *name = mesos_task_state_name((enum mesos_task_state)st) + 5;

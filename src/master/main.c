@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include "core/daemon.h"
@@ -100,15 +101,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(m->base, NULL);
 }
 
-static void on_nonce_gc(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	agent_link_gc_nonces(arg);
-}
-
 /* Checks flag values beyond their syntax; err names the flag. */
-static int validate_flags(struct master *m, char *err, size_t errlen)
+static int validate_flags(struct master *m, const struct flags_result *fr, char *err,
+			  size_t errlen)
 {
 	struct master_flags *f = &m->flags;
 	bool need_creds;
@@ -151,14 +146,39 @@ static int validate_flags(struct master *m, char *err, size_t errlen)
 		if (cred_load_list(f->credentials, &m->credentials, err, errlen) < 0)
 			return -EINVAL;
 		m->have_credentials = true;
-	} else if (need_creds) {
-		return snprintf(err, errlen,
-				"authentication is on by default but no --credentials file was "
-				"given; pass --credentials=FILE, or turn authentication off "
-				"explicitly with --no-authenticate_agents "
-				"--no-authenticate_frameworks --no-authenticate_http_readonly "
-				"--no-authenticate_http_readwrite"),
-		       -EINVAL;
+	}
+	{
+		char off[256] = "";
+		const struct { bool on; const char *what; } parts[] = {
+			{ f->authenticate_agents, "agent" },
+			{ f->authenticate_frameworks || f->authenticate_http_frameworks,
+			  "framework" },
+			{ f->authenticate_http_readonly, "read-only HTTP" },
+			{ f->authenticate_http_readwrite, "read-write HTTP" },
+		};
+		struct daemon_auth rule = {
+			.need_creds = need_creds,
+			.have_creds = m->have_credentials,
+			.creds_flag = "--credentials=FILE",
+			.off_flags = "--no-authenticate_agents --no-authenticate_frameworks "
+				     "--no-authenticate_http_readonly "
+				     "--no-authenticate_http_readwrite",
+			.ip_flag = "--ip",
+			.ip_given = fr->set[flags_find(master_flag_defs, master_flag_count, "ip")],
+		};
+		for (size_t i = 0; i < ARRAY_LEN(parts); i++)
+			if (!parts[i].on) {
+				if (off[0])
+					str_append(off, ", ", sizeof(off));
+				str_append(off, parts[i].what, sizeof(off));
+			}
+		if (off[0]) {
+			str_append(off, " authentication", sizeof(off));
+			rule.off_what = off;
+		}
+		if (daemon_auth_rule(&rule, &f->ip, m->auth_warning, sizeof(m->auth_warning), err,
+				     errlen) < 0)
+			return -EINVAL;
 	}
 	if (master_load_acls(m, err, errlen) < 0)
 		return -EINVAL;
@@ -206,17 +226,17 @@ static void master_free(struct master *m)
 	if (m->have_acls)
 		acl_free(&m->acls);
 	map_clear(&m->agent_sessions);
-	map_iter_init(&it, &m->nonces);
+	map_iter_init(&it, &m->nonce_replay);
 	while (map_iter_next(&it, NULL, &v))
 		free(v);
-	map_clear(&m->nonces);
+	map_clear(&m->nonce_replay);
+	free(m->sources);
+	OPENSSL_cleanse(m->nonce_key, sizeof(m->nonce_key));
 	http_server_free(m->http);
 	if (m->sigint)
 		event_free(m->sigint);
 	if (m->sigterm)
 		event_free(m->sigterm);
-	if (m->nonce_gc)
-		event_free(m->nonce_gc);
 	store_close(m->db);
 	cred_free_list(&m->credentials);
 	flags_free(master_flag_defs, master_flag_count, &m->flags);
@@ -235,7 +255,7 @@ int master_main(int argc, char **argv)
 	memset(&fr, 0, sizeof(fr));
 	map_init(&m.agents);
 	map_init(&m.agent_sessions);
-	map_init(&m.nonces);
+	map_init(&m.nonce_replay);
 	map_init(&m.frameworks);
 	log_init("master", LOG_LEVEL_INFO);
 
@@ -244,7 +264,7 @@ int master_main(int argc, char **argv)
 	if (rc != DAEMON_CONTINUE)
 		goto out;
 	rc = 1;
-	if (validate_flags(&m, err, sizeof(err)) < 0) {
+	if (validate_flags(&m, &fr, err, sizeof(err)) < 0) {
 		fprintf(stderr, "agora master: %s\n", err);
 		goto out;
 	}
@@ -254,10 +274,12 @@ int master_main(int argc, char **argv)
 		goto out;
 	}
 	daemon_logging("master", m.flags.logging_level, m.flags.log_dir);
+	daemon_auth_warn("master", m.auth_warning);
 	signal(SIGPIPE, SIG_IGN);
 	resolve_identity(&m);
-	if (uuid_random(NULL, m.id) < 0)
+	if (uuid_random(NULL, m.id) < 0 || random_bytes(m.nonce_key, sizeof(m.nonce_key)) < 0)
 		fatalx("master: no randomness available");
+	m.sources = xcalloc(AGENT_SOURCE_SLOTS, sizeof(*m.sources));
 	m.start_time = now_wall();
 
 	if (registry_open(&m, err, sizeof(err)) < 0) {
@@ -278,11 +300,6 @@ int master_main(int argc, char **argv)
 	m.sigterm = evsignal_new(m.base, SIGTERM, on_signal, &m);
 	evsignal_add(m.sigint, NULL);
 	evsignal_add(m.sigterm, NULL);
-	m.nonce_gc = event_new(m.base, -1, EV_PERSIST, on_nonce_gc, &m);
-	{
-		struct timeval tv = { 10, 0 };
-		event_add(m.nonce_gc, &tv);
-	}
 
 	log_info("master: agora %s (Mesos API %s) master %s listening on %s:%d as %s:%u%s%s",
 		 AGORA_VERSION, MESOS_COMPAT_VERSION, m.id, m.flags.ip, (int)m.flags.port,

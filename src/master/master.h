@@ -11,7 +11,8 @@
  *   agents.c      agent records, the agent state machine, ping timeouts,
  *                 sending events to an agent
  *   agent_link.c  the agent protocol: challenge, subscribe stream, calls
- *   agent_msg.c   the strict parser of the agent's subscription body
+ *   agent_msg.c   the strict parser of the agent's subscription body (its
+ *                 AgentInfo through core's mesos_agent_info_parse)
  *   frameworks.c  framework records, their state machine, event streams
  *   scheduler_api.c  POST /api/v1/scheduler: checks, status codes, calls
  *   call_parse.c  the strict parser of scheduler Call JSON
@@ -31,6 +32,7 @@
 #include <stdint.h>
 
 #include "core/acl.h"
+#include "core/auth.h"
 #include "core/credentials.h"
 #include "core/flags.h"
 #include "core/http.h"
@@ -187,9 +189,29 @@ struct offer {
 	struct event *timer; /* --offer_timeout */
 };
 
-struct nonce_entry {
-	char principal[CRED_MAX_FIELD + 1];
-	double expires; /* monotonic */
+/*
+ * The agent challenge keeps no state per nonce handed out (core/auth.h):
+ * a per-process key makes and checks them. What is kept is bounded:
+ *  - per principal that proved its secret, the nonces it used while they
+ *    could still verify (single use), at most AGENT_REPLAY_MAX;
+ *  - per source address (hashed into AGENT_SOURCE_SLOTS slots), a token
+ *    bucket for challenges and subscriptions.
+ */
+#define AGENT_REPLAY_MAX 256
+#define AGENT_SOURCE_SLOTS 1024
+
+struct agent_replay {
+	size_t n;
+	struct {
+		char nonce[AUTH_NONCE_HEX];
+		double expires; /* monotonic */
+	} used[AGENT_REPLAY_MAX];
+};
+
+struct agent_source {
+	char addr[64];
+	double tokens;
+	double last; /* monotonic */
 };
 
 struct master {
@@ -204,11 +226,15 @@ struct master {
 	double start_time; /* wall clock */
 	struct credentials credentials;
 	bool have_credentials;
+	char auth_warning[512]; /* "" unless some authentication is off */
+	uint64_t tasks_error;	/* launches refused with TASK_ERROR, since start */
 
 	struct map agents;	     /* id -> struct master_agent */
 	struct map agent_sessions;   /* session token -> struct master_agent */
 	uint64_t next_agent_seq;
-	struct map nonces;	     /* nonce -> struct nonce_entry */
+	unsigned char nonce_key[AUTH_NONCE_KEY_BYTES]; /* makes and checks agent nonces */
+	struct map nonce_replay;     /* principal -> struct agent_replay */
+	struct agent_source *sources; /* AGENT_SOURCE_SLOTS buckets */
 
 	struct map frameworks;	     /* id -> struct framework (all states) */
 	uint64_t next_framework_seq;
@@ -222,7 +248,7 @@ struct master {
 	struct acls acls;	     /* parsed --acls */
 	bool have_acls;
 
-	struct event *sigint, *sigterm, *nonce_gc;
+	struct event *sigint, *sigterm;
 };
 
 
@@ -252,7 +278,6 @@ void master_agent_send(struct master_agent *a, json_t *event);
 void agent_link_challenge(struct http_req *r, void *arg);
 void agent_link_subscribe(struct http_req *r, void *arg);
 void agent_link_call(struct http_req *r, void *arg);
-void agent_link_gc_nonces(struct master *m);
 
 /* frameworks.c */
 struct framework *framework_new(struct master *m, const char *id, const json_t *info);

@@ -175,6 +175,9 @@ void tasks_send_master_status(struct framework *fw, const char *task_id, const c
 		json_object_set_new(status, "reason", json_string(reason));
 	if (message)
 		json_object_set_new(status, "message", json_string(message));
+	/* A refused launch never enters a task table: count it here (master/tasks_error). */
+	if (state == TASK_ERROR)
+		fw->master->tasks_error++;
 	framework_send(fw, status_event(status));
 }
 

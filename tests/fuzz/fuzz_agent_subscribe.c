@@ -16,12 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!body)
 		return 0;
 	if (agent_subscribe_parse(body, &sub, &err) == 0) {
-		if (!sub.hostname || sub.port < 1 || sub.port > 65535)
+		if (!sub.info.hostname || sub.info.port < 1)
 			__builtin_trap();
-		res_free(&sub.resources);
 	} else if (!err.msg[0]) {
 		__builtin_trap();
 	}
+	mesos_agent_info_free(&sub.info); /* safe after an error too */
 	json_decref(body);
 	return 0;
 }

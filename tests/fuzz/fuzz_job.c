@@ -33,13 +33,14 @@ static char *print(const struct job *job, bool listing)
 static void check_run(const struct job *job)
 {
 	struct jerr err;
-	json_t *offer = json_loads(OFFER, 0, NULL), *ti = NULL;
+	json_t *offer_json = json_loads(OFFER, 0, NULL), *ti = NULL;
+	struct mesos_offer off, *offer = &off;
 	char id[JOB_TASK_ID_MAX + 1], name[JOB_NAME_MAX + 1];
 	const char *args;
 	int64_t due;
 	unsigned attempt;
 
-	if (!offer)
+	if (!offer_json || mesos_offer_parse(offer_json, offer, &err) != 0)
 		__builtin_trap();
 	if (job_task_info(job, offer, 1428515194358LL, 1, NULL, &ti, &err) == 0) {
 		if (!ti || !json_object_get(ti, "task_id"))
@@ -53,7 +54,8 @@ static void check_run(const struct job *job)
 		__builtin_trap();
 	}
 	(void)job_offer_matches_constraints(job, offer);
-	json_decref(offer);
+	mesos_offer_free(offer);
+	json_decref(offer_json);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

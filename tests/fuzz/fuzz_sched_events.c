@@ -19,11 +19,11 @@ static void parse_offers(const json_t *ev)
 	json_t *item;
 
 	json_array_foreach(offers, i, item) {
-		struct sched_offer o;
+		struct mesos_offer o;
 		struct jerr err = { { 0 } };
-		if (sched_offer_parse(item, &o, &err) == 0 && (!o.id || !o.agent_id))
+		if (mesos_offer_parse(item, &o, &err) == 0 && (!o.id || !o.agent_id))
 			__builtin_trap();
-		sched_offer_free(&o);
+		mesos_offer_free(&o);
 	}
 }
 

@@ -48,16 +48,18 @@ def explain(r):
     return f"rc={r.returncode}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}"
 
 
-def stdout_url(text):
-    m = re.search(r"^stdout: (http://\S+)$", text, re.M)
-    assert m, f"no stdout location in:\n{text}"
-    return m.group(1)
+def stdout_command(text):
+    """The `agora task logs ...` command execute prints for the output."""
+    m = re.search(r"^stdout: agora (task logs \S+ --master=\S+(?: --\S+)*)", text, re.M)
+    assert m, f"no stdout command in:\n{text}"
+    return m.group(1).split()
 
 
-def read_sandbox_file(url):
-    r = http("GET", url + "&offset=0", auth=(SEED_PRINCIPAL, SEED_SECRET))
-    assert r.status == 200, r.text
-    return r.json()["data"]
+def read_task_output(text, *extra):
+    """Runs the printed command as printed (credentials from a file, no secret)."""
+    r = run_agora(*stdout_command(text), *extra, timeout=30)
+    assert r.returncode == 0, explain(r)
+    return r.stdout
 
 
 def active_frameworks(cluster):
@@ -70,10 +72,11 @@ def test_echo_finishes_and_points_at_stdout(running):
     assert re.search(r"^Subscribed with ID \S+-\d{4}$", r.stdout, re.M), explain(r)
     assert re.search(r"^Received status update TASK_FINISHED for task 'hello-[0-9a-f]{4}'",
                      r.stdout, re.M), explain(r)
-    url = stdout_url(r.stdout)
-    assert url.startswith(f"http://127.0.0.1:{running.procs[-1].port}/files/read?path=")
-    assert url.endswith("/stdout")
-    assert read_sandbox_file(url) == "hi\n"
+    cmd = stdout_command(r.stdout)
+    assert SEED_SECRET not in " ".join(cmd) and "--secret_file=" in " ".join(cmd)
+    assert read_task_output(r.stdout) == "hi\n"
+    # the last update is acknowledged before TEARDOWN: no 403 "Framework has been removed"
+    assert "ACKNOWLEDGE" not in r.stderr and "403" not in r.stderr, explain(r)
     # TEARDOWN on the way out: the master keeps no framework of ours.
     wait_until(lambda: not active_frameworks(running), 5, what="the framework torn down")
 
@@ -97,7 +100,7 @@ def test_env_and_credential_file(running):
 def test_shell_false_runs_argv(running):
     r = execute(running, "--name=argv", "--shell=false", "--command=/bin/echo a  b")
     assert r.returncode == 0, explain(r)
-    assert read_sandbox_file(stdout_url(r.stdout)) == "a b\n"
+    assert read_task_output(r.stdout) == "a b\n"
 
 
 def test_kill_after(running):
@@ -193,7 +196,7 @@ def test_survives_a_master_restart(running):
         bg.close()
     assert "Received status update TASK_FINISHED" in bg.out, bg.explain()
     assert "lost the connection to the master" in bg.err, bg.explain()
-    assert read_sandbox_file(stdout_url(bg.out)) == "done\n"
+    assert read_task_output(bg.out) == "done\n"
 
 
 def test_wrong_secret_is_refused(running):
@@ -222,6 +225,27 @@ def test_resources_that_never_fit_time_out(running):
     assert "no offer fits cpus:64;mem:32 within 2secs; the largest offer was cpus:2;mem:1024" \
         in r.stderr, explain(r)
     wait_until(lambda: not active_frameworks(running), 5, what="the framework torn down")
+
+
+def test_without_timeout_it_says_why_it_waits(running):
+    bg = Background(running, "--name=big", "--command=true", "--resources=cpus:64;mem:32")
+    try:
+        bg.wait_line("Waiting for an offer that fits cpus:64;mem:32; the largest offer so far: "
+                     "cpus:2;mem:1024")
+    finally:
+        bg.close()
+
+
+def test_task_logs_stderr_and_follow(running):
+    r = execute(running, "--name=errs", "--task_id=errs",
+                "--command=echo out; echo err >&2; echo more")
+    assert r.returncode == 0, explain(r)
+    assert read_task_output(r.stdout) == "out\nmore\n"
+    assert read_task_output(r.stdout, "--stderr") == "err\n"
+    assert read_task_output(r.stdout, "-f") == "out\nmore\n"  # ends: the task is over
+    bad = run_agora("task", "logs", "no-such-task", f"--master=127.0.0.1:{running.master_port}",
+                    f"--principal={SEED_PRINCIPAL}", f"--secret_file={running.path('secret')}")
+    assert bad.returncode == 1 and "knows no task 'no-such-task'" in bad.stderr, explain(bad)
 
 
 def test_unreachable_master_times_out(cluster):

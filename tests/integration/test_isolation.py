@@ -104,7 +104,6 @@ def hierarchies():
 
 
 HIERARCHIES = hierarchies()
-HOST_HIER = HIERARCHIES[0][1] if HIERARCHIES else None
 needs_cgroups = pytest.mark.skipif(not HIERARCHIES, reason="needs root and cgroup controllers")
 
 
@@ -495,7 +494,8 @@ def test_the_seed_isolation_list_starts_and_names_what_it_ignores(start, cgroot)
 def test_an_unknown_isolator_is_a_startup_error(cluster):
     from conftest import run_agora
     r = run_agora("agent", "--master=127.0.0.1:1", f"--work_dir={cluster.path('w')}",
-                  "--no-authenticate_http_readonly", "--isolation=cgroups/cpuu",
+                  "--no-authenticate_http_readonly", "--no-authenticate_http_readwrite",
+                  "--isolation=cgroups/cpuu",
                   "--check-config")
     assert r.returncode != 0
     assert "unknown isolator 'cgroups/cpuu'" in r.stderr

@@ -76,7 +76,8 @@ def start_jobs(cluster, *extra, port=None, name="jobs"):
                              f"--http_port={port}", f"--work_dir={cluster.path('jobs')}",
                              "--mesos_authentication_principal=MesosPrincipal",
                              f"--mesos_authentication_secret_file={secret}",
-                             "--failure_retry=200", "--enable_features=gpu_resources"]
+                             "--failure_retry=200", "--enable_features=gpu_resources",
+                             "--no-authenticate_http"]
                       + list(extra))
     j = Jobs(cluster, port, p)
     wait_until(lambda: j.get("/ping").status == 200, what="jobs /ping")

@@ -51,6 +51,7 @@ def test_agent_without_credential_is_refused(cluster):
                             "--ip=127.0.0.1", f"--port={free_port()}",
                             f"--work_dir={cluster.path('agent')}",
                             "--no-authenticate_http_readonly",
+                            "--no-authenticate_http_readwrite",
                             "--registration_backoff_factor=100ms"])
     master.wait_log("no credentials presented")
     assert cluster.state()["slaves"] == []
@@ -227,7 +228,7 @@ def test_malformed_credentials_file_names_file_and_position(tmp_path):
 def test_master_refuses_to_start_without_credentials(tmp_path):
     r = run_agora("master", f"--work_dir={tmp_path}/m", "--check-config")
     assert r.returncode == 1
-    assert "no --credentials" in r.stderr
+    assert "no credentials were given; give --credentials=FILE" in r.stderr
 
 
 def test_seed_config_files_are_accepted(tmp_path):
@@ -295,14 +296,13 @@ def test_agora_up_prints_urls_and_serves_state(tmp_path):
                 break
             out += line
         assert f"http://127.0.0.1:{mport}/" in out, out
-        assert "principal  agora" in out
-        secret_file = f"{tmp_path}/up/secret"
-        assert f"secret     in {secret_file}" in out
-        secret = open(secret_file).read().strip()
+        assert "principals agora (you" in out
+        assert f"secrets    in {tmp_path}/up/credentials/" in out
+        secret = open(f"{tmp_path}/up/credentials/operator.secret").read().strip()
         st = http("GET", f"http://127.0.0.1:{mport}/master/state", auth=("agora", secret)).json()
         assert len(st["slaves"]) == 1 and st["slaves"][0]["resources"]["cpus"] == 1
         assert http("GET", f"http://127.0.0.1:{mport}/master/state").status == 401
-        # agora jobs runs too, behind the same credentials
+        # agora jobs runs too, behind the operator's credentials
         assert f"jobs       http://127.0.0.1:{jport}/" in out
         jobs = f"http://127.0.0.1:{jport}/v1/scheduler/jobs"
         wait_until(lambda: http("GET", jobs, auth=("agora", secret)).status == 200)

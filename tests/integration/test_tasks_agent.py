@@ -230,7 +230,7 @@ def test_executor_env_with_a_non_string_value_is_a_startup_error(cluster):
     from conftest import run_agora
     bad = cluster.write("bad-env.json", '{"PATH": "/bin", "N": 3}')
     r = run_agora("agent", "--master=127.0.0.1:1", f"--work_dir={cluster.path('w')}",
-                  "--no-authenticate_http_readonly",
+                  "--no-authenticate_http_readonly", "--no-authenticate_http_readwrite",
                   f"--executor_environment_variables=file://{bad}", "--check-config")
     assert r.returncode != 0
     assert "'N'" in r.stderr and "executor_environment_variables" in r.stderr

@@ -3,6 +3,7 @@
  * answers were computed independently with
  *   printf 'agora-agent-v1\nP\nN' | openssl dgst -sha256 -hmac S
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,6 +140,49 @@ static void test_nonce(void **state)
 	assert_string_not_equal(a, b);
 }
 
+static void test_stateless_nonce(void **state)
+{
+	unsigned char key[AUTH_NONCE_KEY_BYTES], other[AUTH_NONCE_KEY_BYTES];
+	char n[AUTH_NONCE_HEX], m[AUTH_NONCE_HEX], bad[AUTH_NONCE_HEX];
+	(void)state;
+	memset(key, 7, sizeof(key));
+	memset(other, 8, sizeof(other));
+	assert_int_equal(auth_nonce_issue(key, "agent", 1000000, n), 0);
+	assert_int_equal(auth_nonce_issue(key, "agent", 1000000, m), 0);
+	assert_int_equal(strlen(n), 64);
+	assert_int_equal(strspn(n, "0123456789abcdef"), 64);
+	assert_string_not_equal(n, m); /* random part */
+	/* within the window, either end */
+	assert_int_equal(auth_nonce_check(key, "agent", n, 1000000, 30000), 0);
+	assert_int_equal(auth_nonce_check(key, "agent", n, 1030000, 30000), 0);
+	/* too old, or issued "later" than now */
+	assert_int_equal(auth_nonce_check(key, "agent", n, 1030001, 30000), -ETIMEDOUT);
+	assert_int_equal(auth_nonce_check(key, "agent", n, 999999, 30000), -ETIMEDOUT);
+	/* another principal, another key, any flipped character */
+	assert_int_equal(auth_nonce_check(key, "agent2", n, 1000000, 30000), -EINVAL);
+	assert_int_equal(auth_nonce_check(other, "agent", n, 1000000, 30000), -EINVAL);
+	for (size_t i = 0; i < 64; i++) {
+		memcpy(bad, n, sizeof(bad));
+		bad[i] = bad[i] == '0' ? '1' : '0';
+		assert_int_equal(auth_nonce_check(key, "agent", bad, 1000000, 30000), -EINVAL);
+	}
+	/* malformed: short, upper case, a principal with a newline */
+	assert_int_equal(auth_nonce_check(key, "agent", "abc", 1000000, 30000), -EINVAL);
+	memcpy(bad, n, sizeof(bad));
+	bad[0] = 'A';
+	assert_int_equal(auth_nonce_check(key, "agent", bad, 1000000, 30000), -EINVAL);
+	assert_int_equal(auth_nonce_issue(key, "a\nb", 1000000, m), -EINVAL);
+	assert_int_equal(auth_nonce_check(key, "a\nb", n, 1000000, 30000), -EINVAL);
+	assert_int_equal(auth_nonce_check(key, NULL, n, 1000000, 30000), -EINVAL);
+	assert_int_equal(auth_nonce_check(key, "agent", NULL, 1000000, 30000), -EINVAL);
+	/* an agent's MAC over a stateless nonce verifies as before */
+	{
+		char mac[AUTH_MAC_HEX];
+		auth_mac("s", "agent", n, mac);
+		assert_true(auth_mac_verify("s", "agent", n, mac));
+	}
+}
+
 static void test_streq(void **state)
 {
 	(void)state;
@@ -164,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_verify_malformed_pieces),
 		cmocka_unit_test(test_nonce),
 		cmocka_unit_test(test_streq),
+		cmocka_unit_test(test_stateless_nonce),
 	};
 	return cmocka_run_group_tests_name("auth", tests, NULL, NULL);
 }

@@ -186,11 +186,28 @@ static void test_basic_auth_parse(void **state)
 					  sizeof(pass)), -EINVAL);
 	assert_int_equal(http_basic_parse("Basic YWxpY2U=", user, sizeof(user), pass,
 					  sizeof(pass)), -EINVAL);
-	/* "a:b:c" */
+	/* "a:b:c": RFC 7617 lets the password hold ':'; the user ends at the first */
 	assert_int_equal(http_basic_parse("Basic YTpiOmM=", user, sizeof(user), pass,
-					  sizeof(pass)), -EINVAL);
+					  sizeof(pass)), 0);
+	assert_string_equal(user, "a");
+	assert_string_equal(pass, "b:c");
+	/* RFC 7235: the scheme is case-insensitive, one or more spaces follow it */
+	assert_int_equal(http_basic_parse("basic YWxpY2U6czNjcmV0", user, sizeof(user), pass,
+					  sizeof(pass)), 0);
+	assert_string_equal(user, "alice");
+	assert_int_equal(http_basic_parse("BASIC  YWxpY2U6czNjcmV0", user, sizeof(user), pass,
+					  sizeof(pass)), 0);
+	assert_string_equal(pass, "s3cret");
+	/* ":" alone: empty user and password parse; the realm's check refuses them */
+	assert_int_equal(http_basic_parse("Basic Og==", user, sizeof(user), pass, sizeof(pass)),
+			 0);
+	assert_string_equal(user, "");
 	assert_int_equal(http_basic_parse("Basic", user, sizeof(user), pass, sizeof(pass)),
 			 -EINVAL);
+	assert_int_equal(http_basic_parse("Basic ", user, sizeof(user), pass, sizeof(pass)),
+			 -EINVAL);
+	assert_int_equal(http_basic_parse("Basicx YWxpY2U6czNjcmV0", user, sizeof(user), pass,
+					  sizeof(pass)), -EINVAL);
 }
 
 static void test_atomic_write_and_read(void **state)

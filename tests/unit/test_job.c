@@ -105,20 +105,40 @@ static char *job_text(const struct job *job)
 	return s;
 }
 
-static json_t *offer(void)
+/* An Offer parsed by core (mesos_offer_parse); free with offer_free(). */
+static struct mesos_offer *parse_offer(const char *text)
 {
-	json_t *o = json_loads(OFFER, 0, NULL);
+	struct mesos_offer *o = calloc(1, sizeof(*o));
+	json_t *j = json_loads(text, 0, NULL);
+	struct jerr err = { "" };
+
 	assert_non_null(o);
+	assert_non_null(j);
+	if (mesos_offer_parse(j, o, &err) != 0)
+		fail_msg("offer %s: %s", text, err.msg);
 	return o;
+}
+
+static struct mesos_offer *offer(void)
+{
+	return parse_offer(OFFER);
+}
+
+static void offer_free(struct mesos_offer *o)
+{
+	mesos_offer_free(o);
+	json_decref((json_t *)o->json);
+	free(o);
 }
 
 static json_t *task_info(const struct job *job, const char *args, unsigned attempt)
 {
 	struct jerr err = { "" };
-	json_t *o = offer(), *ti = NULL;
+	struct mesos_offer *o = offer();
+	json_t *ti = NULL;
 	if (job_task_info(job, o, DUE_MS, attempt, args, &ti, &err) != 0)
 		fail_msg("task info of %s failed: %s", job->name, err.msg);
-	json_decref(o);
+	offer_free(o);
 	return ti;
 }
 
@@ -134,9 +154,9 @@ static void expect_part(const json_t *ti, const char *key, const char *want)
 static bool matches(const char *job_json)
 {
 	struct job *job = parse_ok(job_json);
-	json_t *o = offer();
+	struct mesos_offer *o = offer();
 	bool m = job_offer_matches_constraints(job, o);
-	json_decref(o);
+	offer_free(o);
 	job_free(job);
 	return m;
 }
@@ -699,11 +719,12 @@ static void test_task_id(void **state)
 	assert_int_equal(job_task_id(job, DUE_MS, 0, NULL, id, sizeof(id)), -ENAMETOOLONG);
 	{
 		struct jerr err = { "" };
-		json_t *o = offer(), *ti = (json_t *)1;
+		struct mesos_offer *o = offer();
+		json_t *ti = (json_t *)1;
 		assert_int_equal(job_task_info(job, o, DUE_MS, 0, NULL, &ti, &err), -ENAMETOOLONG);
 		assert_null(ti);
 		assert_non_null(strstr(err.msg, "its task id would be longer than 255 characters"));
-		json_decref(o);
+		offer_free(o);
 	}
 	job_free(job);
 	free(text);
@@ -837,7 +858,8 @@ static void test_task_info_special(void **state)
 				   "\"runAsUser\":\"\",\"fetch\":[{\"uri\":\"http://x/d.tgz\"}]}");
 	json_t *ti = task_info(job, NULL, 0), *cmd = json_object_get(ti, "command");
 	struct jerr err = { "" };
-	json_t *no_agent, *out = (json_t *)1;
+	struct mesos_offer *no_agent;
+	json_t *out = (json_t *)1;
 
 	assert_string_equal(json_string_value(json_object_get(cmd, "value")), "\"./run.sh\"");
 	assert_null(json_object_get(cmd, "user"));
@@ -877,18 +899,20 @@ static void test_task_info_special(void **state)
 	json_decref(ti);
 
 	/* an offer without an agent id; a reserved role is preferred when it covers */
-	no_agent = json_loads("{\"hostname\":\"h\"}", 0, NULL);
-	assert_int_equal(job_task_info(job, no_agent, DUE_MS, 0, NULL, &out, &err), -EINVAL);
+	{
+		/* mesos_offer_parse refuses such an offer; job_task_info still checks */
+		struct mesos_offer bare = { .hostname = "h" };
+		assert_int_equal(job_task_info(job, &bare, DUE_MS, 0, NULL, &out, &err), -EINVAL);
+	}
 	assert_null(out);
 	assert_string_equal(err.msg, "offer.agent_id: required field is missing");
-	json_decref(no_agent);
-	no_agent = json_loads(
-		"{\"slave_id\":{\"value\":\"S1\"},\"resources\":[{\"name\":\"cpus\",\"type\":"
+	no_agent = parse_offer(
+		"{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"S1\"},\"resources\":["
+		"{\"name\":\"cpus\",\"type\":"
 		"\"SCALAR\",\"scalar\":{\"value\":0.05},\"role\":\"etl\"},{\"name\":\"cpus\","
 		"\"type\":\"SCALAR\",\"scalar\":{\"value\":1},\"role\":\"*\"},{\"name\":\"mem\","
 		"\"type\":\"SCALAR\",\"scalar\":{\"value\":512},\"reservations\":[{\"role\":"
-		"\"etl\",\"type\":\"STATIC\"}]}]}",
-		0, NULL);
+		"\"etl\",\"type\":\"STATIC\"}]}]}");
 	assert_int_equal(job_task_info(job, no_agent, DUE_MS, 0, NULL, &out, &err), 0);
 	expect_part(out, "agent_id", "{\"value\":\"S1\"}");
 	expect_json(json_incref(json_object_get(out, "resources")),
@@ -897,7 +921,7 @@ static void test_task_info_special(void **state)
 		    "\"etl\",\"reservations\":[{\"role\":\"etl\",\"type\":\"STATIC\"}]},"
 		    "{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":{\"value\":256.0},\"role\":\"*\"}]");
 	json_decref(out);
-	json_decref(no_agent);
+	offer_free(no_agent);
 	job_free(job);
 }
 
@@ -976,14 +1000,16 @@ static void test_constraint_hostname_attribute(void **state)
 	/* an offer's own hostname attribute wins over offer.hostname */
 	struct job *job = parse_ok("{\"name\":\"a\",\"constraints\":[[\"hostname\",\"EQUALS\","
 				   "\"alias\"]]}");
-	json_t *o = json_loads("{\"hostname\":\"real\",\"attributes\":[{\"name\":\"hostname\","
-			       "\"text\":{\"value\":\"alias\"}}]}",
-			       0, NULL);
+	struct mesos_offer *o = parse_offer(
+		"{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"s\"},"
+		"\"hostname\":\"real\",\"attributes\":[{\"name\":\"hostname\","
+		"\"text\":{\"value\":\"alias\"}}]}");
 	assert_true(job_offer_matches_constraints(job, o));
-	json_decref(o);
-	o = json_loads("{\"hostname\":\"real\"}", 0, NULL);
+	offer_free(o);
+	o = parse_offer("{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"s\"},"
+			"\"hostname\":\"real\"}");
 	assert_false(job_offer_matches_constraints(job, o));
-	json_decref(o);
+	offer_free(o);
 	job_free(job);
 }
 

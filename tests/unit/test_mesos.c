@@ -147,6 +147,152 @@ static void test_framework_info_parse(void **state)
 	json_decref(j);
 }
 
+static void test_offer_parse(void **state)
+{
+	json_t *o = json_loads(
+		"{\"id\":{\"value\":\"m-O12\"},\"framework_id\":{\"value\":\"m-0000\"},"
+		"\"agent_id\":{\"value\":\"m-S0\"},\"hostname\":\"agent1.example\","
+		"\"url\":{\"scheme\":\"http\",\"address\":{\"hostname\":\"agent1.example\","
+		"\"ip\":\"10.0.0.5\",\"port\":5051},\"path\":\"/slave(1)\"},"
+		"\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":2.0},"
+		"\"role\":\"*\",\"allocation_info\":{\"role\":\"*\"}},"
+		"{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1024},\"role\":\"*\"},"
+		"{\"name\":\"ports\",\"type\":\"RANGES\",\"ranges\":{\"range\":[{\"begin\":31000,"
+		"\"end\":32000}]},\"role\":\"*\"}]}", 0, NULL);
+	struct mesos_offer off;
+	struct jerr err = { { 0 } };
+	struct resources want = RESOURCES_EMPTY, big = RESOURCES_EMPTY;
+	char rerr[128];
+	(void)state;
+
+	assert_int_equal(mesos_offer_parse(o, &off, &err), 0);
+	assert_string_equal(off.id, "m-O12");
+	assert_string_equal(off.agent_id, "m-S0");
+	assert_string_equal(off.hostname, "agent1.example");
+	assert_string_equal(off.agent_host, "10.0.0.5");
+	assert_int_equal(off.agent_port, 5051);
+	assert_int_equal(res_parse_text("cpus:0.1;mem:32;ports:[31000-31000]", NULL, &want, rerr,
+					sizeof(rerr)),
+			 0);
+	assert_int_equal(res_parse_text("cpus:4;mem:32", NULL, &big, rerr, sizeof(rerr)), 0);
+	assert_true(res_contains(&off.resources, &want));
+	assert_false(res_contains(&off.resources, &big));
+	res_free(&want);
+	res_free(&big);
+	mesos_offer_free(&off);
+	json_decref(o);
+
+	/* No url (an older master): the agent is reached by hostname, port unknown. */
+	o = json_loads("{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"s\"},\"hostname\":\"h\"}", 0, NULL);
+	assert_int_equal(mesos_offer_parse(o, &off, &err), 0);
+	assert_string_equal(off.agent_host, "h");
+	assert_int_equal(off.agent_port, 0);
+	assert_int_equal(off.resources.n, 0);
+	mesos_offer_free(&off);
+	json_decref(o);
+
+	o = json_loads("{\"id\":{\"value\":\"o\"}}", 0, NULL);
+	assert_int_equal(mesos_offer_parse(o, &off, &err), -EINVAL);
+	assert_string_equal(err.msg, "offer.agent_id: required field is missing");
+	mesos_offer_free(&off);
+	json_decref(o);
+	o = json_loads("{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"s\"},"
+		  "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\"}]}", 0, NULL);
+	assert_int_equal(mesos_offer_parse(o, &off, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "offer.resources"));
+	mesos_offer_free(&off);
+	json_decref(o);
+
+	/* Bounds and types: each error names the field. */
+	o = json_loads("{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"s\"},"
+		       "\"url\":{\"address\":{\"ip\":\"1.2.3.4\",\"port\":70000}}}",
+		       0, NULL);
+	assert_int_equal(mesos_offer_parse(o, &off, &err), -EINVAL);
+	assert_string_equal(err.msg, "offer.url.address.port: 70000 is not a port");
+	mesos_offer_free(&off);
+	json_decref(o);
+	o = json_loads("{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"s\"},"
+		       "\"framework_id\":{\"value\":\"f\"},\"attributes\":[{\"name\":\"rack\","
+		       "\"type\":\"TEXT\",\"text\":{\"value\":\"r1\"}}]}",
+		       0, NULL);
+	assert_int_equal(mesos_offer_parse(o, &off, &err), 0);
+	assert_string_equal(off.framework_id, "f");
+	assert_int_equal(json_array_size(off.attributes), 1);
+	assert_null(off.agent_host);
+	mesos_offer_free(&off);
+	json_decref(o);
+	o = json_loads("{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"s\"},"
+		       "\"hostname\":7}",
+		       0, NULL);
+	assert_int_equal(mesos_offer_parse(o, &off, &err), -EINVAL);
+	assert_string_equal(err.msg, "offer.hostname: expected a string");
+	mesos_offer_free(&off);
+	json_decref(o);
+	o = json_loads("[]", 0, NULL);
+	assert_int_equal(mesos_offer_parse(o, &off, &err), -EINVAL);
+	assert_string_equal(err.msg, "offer: expected an object");
+	mesos_offer_free(&off);
+	json_decref(o);
+}
+
+static void test_agent_info_parse(void **state)
+{
+	struct mesos_agent_info ai;
+	struct jerr err;
+	json_t *j;
+	(void)state;
+
+	j = json_loads("{\"id\":{\"value\":\"S1\"},\"hostname\":\"a1\",\"port\":5051,"
+		       "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\","
+		       "\"scalar\":{\"value\":4}}],\"attributes\":[]}",
+		       0, NULL);
+	assert_int_equal(mesos_agent_info_parse(j, &ai, &err), 0);
+	assert_string_equal(ai.id, "S1");
+	assert_string_equal(ai.hostname, "a1");
+	assert_int_equal(ai.port, 5051);
+	assert_true(res_scalar(&ai.resources, "cpus") == 4);
+	assert_int_equal(json_array_size(ai.attributes), 0);
+	mesos_agent_info_free(&ai);
+	json_decref(j);
+
+	/* First registration: no id; empty resources are allowed. */
+	j = json_loads("{\"hostname\":\"a1\",\"port\":\"5051\",\"resources\":[]}", 0, NULL);
+	assert_int_equal(mesos_agent_info_parse(j, &ai, &err), 0);
+	assert_null(ai.id);
+	assert_null(ai.attributes);
+	assert_int_equal(ai.resources.n, 0);
+	mesos_agent_info_free(&ai);
+	json_decref(j);
+
+	static const struct {
+		const char *json, *msg;
+	} bad[] = {
+		{ "{\"port\":1,\"resources\":[]}", "agent_info.hostname: required field is missing" },
+		{ "{\"hostname\":\"h\",\"resources\":[]}", "agent_info.port: required field is missing" },
+		{ "{\"hostname\":\"h\",\"port\":1}", "agent_info.resources: required field is missing" },
+		{ "{\"hostname\":\"h\",\"port\":0,\"resources\":[]}", "agent_info.port: 0 is not a port" },
+		{ "{\"hostname\":\"h\",\"port\":65536,\"resources\":[]}",
+		  "agent_info.port: 65536 is not a port" },
+		{ "{\"hostname\":\"h\",\"port\":1,\"resources\":[],\"attributes\":{}}",
+		  "agent_info.attributes: expected an array" },
+		{ "{\"id\":{\"value\":\"a/b\"},\"hostname\":\"h\",\"port\":1,\"resources\":[]}",
+		  "agent_info.id" },
+		{ "{\"hostname\":\"h\",\"port\":1,\"resources\":[{\"name\":\"cpus\"}]}",
+		  "agent_info.resources" },
+		{ "[1]", "agent_info: expected an object" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = json_loads(bad[i].json, 0, NULL);
+		assert_non_null(j);
+		err.msg[0] = 0;
+		assert_int_equal(mesos_agent_info_parse(j, &ai, &err), -EINVAL);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("%s: got '%s', want '%s'", bad[i].json, err.msg, bad[i].msg);
+		mesos_agent_info_free(&ai);
+		json_decref(j);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +300,8 @@ int main(void)
 		cmocka_unit_test(test_state_classes),
 		cmocka_unit_test(test_status_parse),
 		cmocka_unit_test(test_framework_info_parse),
+		cmocka_unit_test(test_offer_parse),
+		cmocka_unit_test(test_agent_info_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -298,63 +298,6 @@ static void test_status_parse(void **state)
 	json_decref(bad);
 }
 
-static void test_offer_parse(void **state)
-{
-	json_t *o = parse(
-		"{\"id\":{\"value\":\"m-O12\"},\"framework_id\":{\"value\":\"m-0000\"},"
-		"\"agent_id\":{\"value\":\"m-S0\"},\"hostname\":\"agent1.example\","
-		"\"url\":{\"scheme\":\"http\",\"address\":{\"hostname\":\"agent1.example\","
-		"\"ip\":\"10.0.0.5\",\"port\":5051},\"path\":\"/slave(1)\"},"
-		"\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":2.0},"
-		"\"role\":\"*\",\"allocation_info\":{\"role\":\"*\"}},"
-		"{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1024},\"role\":\"*\"},"
-		"{\"name\":\"ports\",\"type\":\"RANGES\",\"ranges\":{\"range\":[{\"begin\":31000,"
-		"\"end\":32000}]},\"role\":\"*\"}]}");
-	struct sched_offer off;
-	struct jerr err = { { 0 } };
-	struct resources want = RESOURCES_EMPTY, big = RESOURCES_EMPTY;
-	char rerr[128];
-	(void)state;
-
-	assert_int_equal(sched_offer_parse(o, &off, &err), 0);
-	assert_string_equal(off.id, "m-O12");
-	assert_string_equal(off.agent_id, "m-S0");
-	assert_string_equal(off.hostname, "agent1.example");
-	assert_string_equal(off.agent_host, "10.0.0.5");
-	assert_int_equal(off.agent_port, 5051);
-	assert_int_equal(res_parse_text("cpus:0.1;mem:32;ports:[31000-31000]", NULL, &want, rerr,
-					sizeof(rerr)),
-			 0);
-	assert_int_equal(res_parse_text("cpus:4;mem:32", NULL, &big, rerr, sizeof(rerr)), 0);
-	assert_true(res_contains(&off.resources, &want));
-	assert_false(res_contains(&off.resources, &big));
-	res_free(&want);
-	res_free(&big);
-	sched_offer_free(&off);
-	json_decref(o);
-
-	/* No url (an older master): the agent is reached by hostname, port unknown. */
-	o = parse("{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"s\"},\"hostname\":\"h\"}");
-	assert_int_equal(sched_offer_parse(o, &off, &err), 0);
-	assert_string_equal(off.agent_host, "h");
-	assert_int_equal(off.agent_port, 0);
-	assert_int_equal(off.resources.n, 0);
-	sched_offer_free(&off);
-	json_decref(o);
-
-	o = parse("{\"id\":{\"value\":\"o\"}}");
-	assert_int_equal(sched_offer_parse(o, &off, &err), -EINVAL);
-	assert_string_equal(err.msg, "offer.agent_id: required field is missing");
-	sched_offer_free(&off);
-	json_decref(o);
-	o = parse("{\"id\":{\"value\":\"o\"},\"agent_id\":{\"value\":\"s\"},"
-		  "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\"}]}");
-	assert_int_equal(sched_offer_parse(o, &off, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "offer.resources"));
-	sched_offer_free(&off);
-	json_decref(o);
-}
-
 /* ---- task states ---- */
 
 static void test_exit_codes(void **state)
@@ -405,7 +348,7 @@ struct fake_master {
 struct client_ctx {
 	struct fake_master *fm;
 	struct sched *s;
-	int subscribed, resubscribed, updates, errors, disconnected;
+	int subscribed, resubscribed, updates, errors, disconnected, offers;
 	enum sched_error_kind last_error;
 	char last_message[256];
 	bool stop_on_error;
@@ -448,6 +391,15 @@ static void fm_subscribe(struct fake_master *fm, struct http_req *r, json_t *cal
 	fm_send(fm, "{\"type\":\"SUBSCRIBED\",\"subscribed\":{\"framework_id\":{\"value\":"
 		    "\"fw-1\"},\"heartbeat_interval_seconds\":0.2}}");
 	fm_send(fm, "{\"type\":\"HEARTBEAT\"}");
+	if (fm->nstreams == 1)
+		/* one good offer, one without agent_id (declined), one without id (dropped) */
+		fm_send(fm, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":["
+			    "{\"id\":{\"value\":\"o-good\"},\"agent_id\":{\"value\":\"s1\"},"
+			    "\"hostname\":\"h1\",\"url\":{\"address\":{\"ip\":\"10.1.2.3\","
+			    "\"port\":5051}},\"resources\":[{\"name\":\"cpus\",\"type\":"
+			    "\"SCALAR\",\"scalar\":{\"value\":2}}]},"
+			    "{\"id\":{\"value\":\"o-bad\"},\"hostname\":\"h2\"},"
+			    "{\"hostname\":\"h3\"}]}}");
 	if (fm->nstreams == 1)
 		fm_send(fm, "{\"type\":\"UPDATE\",\"update\":{\"status\":{\"task_id\":{\"value\":"
 			    "\"t1\"},\"state\":\"TASK_RUNNING\",\"agent_id\":{\"value\":\"s1\"},"
@@ -546,6 +498,20 @@ static void cb_update(struct sched *s, const struct mesos_task_status *st, void 
 	c->updates++;
 }
 
+static void cb_offers(struct sched *s, const struct mesos_offer *offers, size_t n, void *arg)
+{
+	struct client_ctx *c = arg;
+	(void)s;
+	/* only the well-formed offer reaches the framework, parsed */
+	assert_int_equal(n, 1);
+	assert_string_equal(offers[0].id, "o-good");
+	assert_string_equal(offers[0].agent_id, "s1");
+	assert_string_equal(offers[0].agent_host, "10.1.2.3");
+	assert_int_equal(offers[0].agent_port, 5051);
+	assert_true(res_scalar(&offers[0].resources, "cpus") == 2);
+	c->offers++;
+}
+
 static void cb_error(struct sched *s, enum sched_error_kind kind, int status, const char *msg,
 		     void *arg)
 {
@@ -585,6 +551,7 @@ static void run_client(struct client_ctx *c, const char *secret)
 {
 	static const struct sched_callbacks cbs = { .subscribed = cb_subscribed,
 						    .update = cb_update,
+						    .offers = cb_offers,
 						    .error = cb_error,
 						    .disconnected = cb_disconnected };
 	json_t *info = parse("{\"user\":\"nobody\",\"name\":\"test\"}");
@@ -611,8 +578,9 @@ static void test_client_redirect_ack_liveness(void **state)
 {
 	struct fake_master fm;
 	struct client_ctx c = { .fm = &fm, .exit_after_subscribed = 2 };
-	json_t *first, *second, *ack;
+	json_t *first, *second, *ack = NULL, *decline = NULL, *call;
 	char leader[64];
+	size_t i;
 	(void)state;
 
 	fm_start(&fm);
@@ -620,6 +588,7 @@ static void test_client_redirect_ack_liveness(void **state)
 	assert_int_equal(c.subscribed, 2);
 	assert_int_equal(c.resubscribed, 1);
 	assert_int_equal(c.updates, 1);
+	assert_int_equal(c.offers, 1);
 	assert_int_equal(c.disconnected, 1); /* the silent stream */
 	assert_int_equal(sched_get_state(c.s), SCHED_SUBSCRIBED);
 	assert_string_equal(sched_framework_id(c.s), "fw-1");
@@ -637,9 +606,22 @@ static void test_client_redirect_ack_liveness(void **state)
 		    "{\"type\":\"SUBSCRIBE\",\"framework_id\":{\"value\":\"fw-1\"},\"subscribe\":"
 		    "{\"framework_info\":{\"user\":\"nobody\",\"name\":\"test\",\"principal\":\"p\","
 		    "\"id\":{\"value\":\"fw-1\"}}}}");
-	/* The update was acknowledged on the first stream, with its uuid unchanged. */
-	assert_int_equal(json_array_size(fm.calls), 1);
-	ack = json_array_get(fm.calls, 0);
+	/*
+	 * The update was acknowledged on the first stream, with its uuid
+	 * unchanged; the malformed offer that had an id was declined.
+	 */
+	assert_int_equal(json_array_size(fm.calls), 2);
+	json_array_foreach(fm.calls, i, call) {
+		const char *type = json_string_value(json_object_get(call, "type"));
+		if (type && !strcmp(type, "ACKNOWLEDGE"))
+			ack = call;
+		else if (type && !strcmp(type, "DECLINE"))
+			decline = call;
+	}
+	assert_non_null(ack);
+	assert_non_null(decline);
+	assert_json(json_incref(json_object_get(json_object_get(decline, "body"), "decline")),
+		    "{\"offer_ids\":[{\"value\":\"o-bad\"}]}");
 	assert_json(json_incref(ack),
 		    "{\"type\":\"ACKNOWLEDGE\",\"stream_id\":\"stream-1\",\"body\":{"
 		    "\"type\":\"ACKNOWLEDGE\",\"framework_id\":{\"value\":\"fw-1\"},"
@@ -748,7 +730,6 @@ int main(void)
 		cmocka_unit_test(test_small_payloads),
 		cmocka_unit_test(test_event_parse),
 		cmocka_unit_test(test_status_parse),
-		cmocka_unit_test(test_offer_parse),
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_client_config_errors),
 		cmocka_unit_test(test_client_redirect_ack_liveness),
