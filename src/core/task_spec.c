@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,10 +416,13 @@ json_t *task_spec_to_json(const struct task_spec *s)
 	json_object_set_new(ti, "command", command_to_json(s));
 	if (s->container.present)
 		json_object_set_new(ti, "container", container_to_json(s));
-	if (s->has_kill_grace)
-		json_object_set_new(ti, "kill_policy",
-				    json_pack("{s:{s:I}}", "grace_period", "nanoseconds",
-					      (json_int_t)llround(s->kill_grace * 1e9)));
+	if (s->has_kill_grace) {
+		double ns = s->kill_grace * 1e9;
+		/* the parser's own bound: an int64 of nanoseconds */
+		json_int_t n = !(ns > 0) ? 0 : ns >= 9.2e18 ? INT64_MAX : (json_int_t)llround(ns);
+		json_object_set_new(ti, "kill_policy", json_pack("{s:{s:I}}", "grace_period",
+								 "nanoseconds", n));
+	}
 	if (s->nlabels) {
 		json_t *labels = json_array();
 		for (i = 0; i < s->nlabels; i++) {
