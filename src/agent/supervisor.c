@@ -19,7 +19,8 @@
  *  5. waits for the task without reaping it (WNOWAIT; with an OOM or disk
  *     watch, container.c polls its pidfd instead), SIGKILLs what is left in
  *     its process group while the zombie still pins the group id, kills and
- *     removes its cgroup (ctr_finish), reaps it, writes exit_status durably
+ *     removes its cgroup (ctr_finish), reaps it and what is left of its group
+ *     (the supervisor is a child subreaper), writes exit_status durably
  *     (with the limit that ended it, if one did), exits.
  *
  * With a "container" object in the launch spec (containerizer.h) the
@@ -54,6 +55,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/capabilities.h"
@@ -372,6 +374,28 @@ static bool died_before_exec(pid_t pid)
 	return si.si_pid == pid && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED);
 }
 
+/*
+ * The group's other members, SIGKILLed while the leader's zombie pinned the
+ * group id, may still be dying when the leader is reaped. The supervisor is
+ * their subreaper (supervisor_run), so they come back to it as children and
+ * are reaped here: the task is not reported ended while a process of its
+ * group is alive. Bounded (about 2 s): a process stuck in the kernel longer
+ * than that is left to the cgroup, if any, and does not hold the update.
+ */
+static void reap_group(pid_t pgid)
+{
+	const struct timespec tick = { 0, 1000000 };
+
+	for (int i = 0; i < 2000 && kill(-pgid, 0) == 0; i++) {
+		kill(-pgid, SIGKILL);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		nanosleep(&tick, NULL);
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
 static int wait_task(const struct launch_spec *s, struct ctr *ctr, pid_t pid,
 		     const sigset_t *cmds)
 {
@@ -388,6 +412,7 @@ static int wait_task(const struct launch_spec *s, struct ctr *ctr, pid_t pid,
 	task_pgid = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	reap_group(pid);
 	return status;
 }
 
@@ -452,6 +477,7 @@ void supervisor_main(const struct launch_spec *s)
 	reset_signals();
 	setsid();
 	prctl(PR_SET_NAME, "agora-supervis", 0, 0, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* the task's orphans come back here */
 	stdio_to_devnull();
 	close_range(3, ~0U, 0);
 	log_set_level(LOG_LEVEL_ERROR); /* library code must not write where a log fd was */
