@@ -506,7 +506,8 @@ static json_t *list_dir(int fd, const char *resolved, const char *norm, const ch
 		log_warnx("files: %s has more than %d entries; listing the first", resolved,
 			  FILES_BROWSE_MAX);
 	closedir(d);
-	qsort(ents, n, sizeof(*ents), cmp_entry);
+	if (n) /* ents is NULL for an empty directory; qsort(NULL, 0) is undefined */
+		qsort(ents, n, sizeof(*ents), cmp_entry);
 	for (size_t i = 0; i < n; i++) {
 		json_array_append_new(out, entry_json(norm, &ents[i], &ids));
 		free(ents[i].name);

@@ -722,7 +722,8 @@ static void scan(struct gc *g)
 	}
 	if (str_printf(dir, sizeof(dir), "%s/slaves", a->flags.work_dir) == 0)
 		each_subdir(dir, scan_agent_id, g, &sc);
-	qsort(sc.found.v, sc.found.n, sizeof(*sc.found.v), by_remove_at);
+	if (sc.found.n) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(sc.found.v, sc.found.n, sizeof(*sc.found.v), by_remove_at);
 	for (size_t i = 0; i < sc.found.n; i++) {
 		schedule_at(g, sc.found.v[i].path, sc.found.v[i].remove_at);
 		free(sc.found.v[i].path);

@@ -41,6 +41,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/resources.h"
+#include "core/task_spec.h"
 #include "core/util.h"
 #include "framework/scheduler.h"
 
@@ -384,44 +385,49 @@ static int exec_setup(struct exec *x, char *err, size_t errlen)
 /* ---- launching ---- */
 
 /* --shell=false: the command split on blanks is the argv, no shell in between. */
-static json_t *command_info(struct exec *x)
-{
-	json_t *cmd = json_pack("{s:b, s:s}", "shell", x->flags.shell, "user", x->user);
-
-	if (x->flags.shell) {
-		json_object_set_new(cmd, "value", json_string(x->flags.command));
-	} else {
-		const char *p = x->flags.command;
-		json_t *args = json_array();
-		while (*p) {
-			size_t n = strcspn(p, " \t");
-			if (n)
-				json_array_append_new(args, json_stringn(p, n));
-			p += n;
-			p += strspn(p, " \t");
-		}
-		json_object_set(cmd, "value", json_array_get(args, 0));
-		json_object_set_new(cmd, "arguments", args);
-	}
-	if (x->environment)
-		json_object_set(cmd, "environment", x->environment);
-	return cmd;
-}
-
+/*
+ * The TaskInfo for agent_id, built by core from a task_spec
+ * (task_spec_to_json, the inverse of the master's task_spec_parse).
+ */
 static json_t *task_info(struct exec *x, const char *agent_id)
 {
-	json_t *res = res_to_json(&x->want);
+	struct task_spec t = { 0 };
+	json_t *vars = json_object_get(x->environment, "variables"), *v, *ti;
+	char *words = NULL;
 	size_t i;
-	json_t *r;
 
+	t.name = x->flags.name;
+	t.id = x->task_id;
+	t.agent_id = agent_id;
+	t.command.shell = x->flags.shell;
+	t.command.user = x->user;
+	t.resources = x->want; /* borrowed: not freed here */
 	/* A MULTI_ROLE framework must say which of its roles each resource is for. */
-	if (x->multi_role)
-		json_array_foreach(res, i, r)
-			json_object_set_new(r, "allocation_info", json_pack("{s:s}", "role",
-									   x->flags.role));
-	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "name", x->flags.name, "task_id",
-			 json_id(x->task_id), "agent_id", json_id(agent_id), "resources", res,
-			 "command", command_info(x));
+	t.allocation_role = x->multi_role ? x->flags.role : NULL;
+	if (x->flags.shell) {
+		t.command.value = x->flags.command;
+	} else {
+		/* argv: the command split at blanks; argv[0] is also the executable */
+		size_t len = strlen(x->flags.command);
+		char *p, *save = NULL;
+
+		words = xstrdup(x->flags.command);
+		t.command.args = xcalloc(len / 2 + 1, sizeof(*t.command.args));
+		for (p = strtok_r(words, " \t", &save); p; p = strtok_r(NULL, " \t", &save))
+			t.command.args[t.command.nargs++] = p;
+		t.command.value = t.command.nargs ? t.command.args[0] : NULL;
+	}
+	t.command.env = xcalloc(json_array_size(vars) + 1, sizeof(*t.command.env));
+	json_array_foreach(vars, i, v) {
+		struct task_spec_env *e = &t.command.env[t.command.nenv++];
+		e->name = json_string_value(json_object_get(v, "name"));
+		e->value = json_string_value(json_object_get(v, "value"));
+	}
+	ti = task_spec_to_json(&t);
+	free(t.command.args);
+	free(t.command.env);
+	free(words);
+	return ti;
 }
 
 static void on_launch_done(struct sched *s, int status, const char *body, void *arg)

@@ -3,6 +3,8 @@
  * what it refuses and why). Pure: no I/O, no globals; runs wherever a
  * TaskInfo arrives (the master's loop at ACCEPT, the agent's loop at
  * LAUNCH and at recovery). Fuzzed by tests/fuzz/fuzz_task_spec.c.
+ * task_spec_to_json() is its inverse, for the frameworks that send a
+ * TaskInfo (agora execute).
  *
  * Rules are protobuf-JSON's (core/json.h): a missing key and null both
  * mean "not set", unknown keys are ignored, a wrong type is an error that
@@ -17,7 +19,9 @@
  *  3. command.value is set whenever command.shell is true.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,4 +339,104 @@ int task_spec_unsupported(const struct task_spec *s, char *msg, size_t msglen)
 		}
 	}
 	return 0;
+}
+
+static json_t *command_to_json(const struct task_spec *s)
+{
+	json_t *cmd = json_pack("{s:b}", "shell", s->command.shell);
+
+	if (s->command.value)
+		json_object_set_new(cmd, "value", json_string(s->command.value));
+	if (s->command.user)
+		json_object_set_new(cmd, "user", json_string(s->command.user));
+	if (s->command.nargs) {
+		json_t *args = json_array();
+		for (size_t i = 0; i < s->command.nargs; i++)
+			json_array_append_new(args, json_string(s->command.args[i]));
+		json_object_set_new(cmd, "arguments", args);
+	}
+	if (s->command.nenv) {
+		json_t *vars = json_array();
+		for (size_t i = 0; i < s->command.nenv; i++) {
+			const struct task_spec_env *e = &s->command.env[i];
+			json_array_append_new(vars, e->secret ? json_pack("{s:s, s:s}", "name", e->name,
+									 "type", "SECRET")
+							      : json_pack("{s:s, s:s}", "name", e->name,
+									 "value", e->value ? e->value : ""));
+		}
+		json_object_set_new(cmd, "environment", json_pack("{s:o}", "variables", vars));
+	}
+	if (s->command.nuris) {
+		json_t *uris = json_array();
+		for (size_t i = 0; i < s->command.nuris; i++) {
+			const struct task_spec_uri *u = &s->command.uris[i];
+			json_t *o = json_pack("{s:s, s:b, s:b, s:b}", "value", u->value, "executable",
+					      u->executable, "extract", u->extract, "cache", u->cache);
+			if (u->output_file)
+				json_object_set_new(o, "output_file", json_string(u->output_file));
+			json_array_append_new(uris, o);
+		}
+		json_object_set_new(cmd, "uris", uris);
+	}
+	return cmd;
+}
+
+static json_t *container_to_json(const struct task_spec *s)
+{
+	bool docker = s->container.type && !strcmp(s->container.type, "DOCKER");
+	json_t *c = json_pack("{s:s}", "type", docker ? "DOCKER" : "MESOS");
+
+	if (docker && s->container.image)
+		json_object_set_new(c, "docker", json_pack("{s:s}", "image", s->container.image));
+	else if (!docker && s->container.has_image)
+		json_object_set_new(
+			c, "mesos",
+			json_pack("{s:o}", "image",
+				  s->container.image
+					  ? json_pack("{s:s, s:{s:s}}", "type", "DOCKER", "docker",
+						      "name", s->container.image)
+					  : json_object()));
+	return c;
+}
+
+json_t *task_spec_to_json(const struct task_spec *s)
+{
+	json_t *ti = json_pack("{s:s, s:{s:s}}", "name", s->name ? s->name : "", "task_id",
+			       "value", s->id ? s->id : "");
+	json_t *res = res_to_json(&s->resources), *r;
+	size_t i;
+
+	if (s->agent_id)
+		json_object_set_new(ti, "agent_id", json_pack("{s:s}", "value", s->agent_id));
+	if (s->allocation_role)
+		json_array_foreach(res, i, r)
+			json_object_set_new(r, "allocation_info",
+					    json_pack("{s:s}", "role", s->allocation_role));
+	json_object_set_new(ti, "resources", res);
+	json_object_set_new(ti, "command", command_to_json(s));
+	if (s->container.present)
+		json_object_set_new(ti, "container", container_to_json(s));
+	if (s->has_kill_grace) {
+		double ns = s->kill_grace * 1e9;
+		/* the parser's own bound: an int64 of nanoseconds */
+		json_int_t n = !(ns > 0) ? 0 : ns >= 9.2e18 ? INT64_MAX : (json_int_t)llround(ns);
+		json_object_set_new(ti, "kill_policy", json_pack("{s:{s:I}}", "grace_period",
+								 "nanoseconds", n));
+	}
+	if (s->nlabels) {
+		json_t *labels = json_array();
+		for (i = 0; i < s->nlabels; i++) {
+			json_t *l = json_pack("{s:s}", "key", s->labels[i].key);
+			if (s->labels[i].value)
+				json_object_set_new(l, "value", json_string(s->labels[i].value));
+			json_array_append_new(labels, l);
+		}
+		json_object_set_new(ti, "labels", json_pack("{s:o}", "labels", labels));
+	}
+	if (s->has_health_check)
+		json_object_set_new(ti, "health_check",
+				    s->health_check_type
+					    ? json_pack("{s:s}", "type", s->health_check_type)
+					    : json_object());
+	return ti;
 }

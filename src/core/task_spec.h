@@ -127,6 +127,16 @@ int task_spec_parse(const json_t *info, const char *framework_user, struct task_
 void task_spec_free(struct task_spec *s);
 
 /*
+ * The TaskInfo (protobuf-JSON, v1 names) that says what s says, built
+ * from the typed fields only (s->json is not read): a framework fills a
+ * spec and sends this. task_spec_parse() of the result gives back the
+ * same fields (tests/unit/test_task_spec.c). Only what the spec holds is
+ * written: the health check keeps its type alone; the resources carry
+ * allocation_info.role = allocation_role when it is set. A new reference.
+ */
+json_t *task_spec_to_json(const struct task_spec *s);
+
+/*
  * What a spec asks for that agora cannot honour yet (an image, a secret):
  * 0, or 1 with msg saying what and why it was not run some other way.
  */

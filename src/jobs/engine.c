@@ -155,11 +155,12 @@ static void entry_arm(struct job_entry *e)
  * occurrence even when it was queued a few ms early (EARLY_SLACK_MS), so the
  * timer is not armed for the same occurrence again.
  */
-static void advance_schedule(struct jobsvc *s, struct job_entry *e, const struct queued_run *q)
+void engine_advance_schedule(struct jobsvc *s, struct job_entry *e, const struct queued_run *q,
+			     int64_t now)
 {
 	struct schedule next;
 	char text[SCHEDULE_FORMAT_MAX], err[SCHEDULE_ERR_MAX];
-	int64_t after = now_ms();
+	int64_t after = now;
 
 	if (e->job->kind != JOB_SCHEDULED || !e->sched_ok)
 		return;
@@ -283,7 +284,7 @@ static void launch_run(struct jobsvc *s, struct queued_run *q, const struct meso
 		 q->attempt, o->agent_id);
 	/* A scheduled (or manual) run moves the schedule; a retry does not. */
 	if (q->attempt == 0)
-		advance_schedule(s, e, q);
+		engine_advance_schedule(s, e, q, now_ms());
 }
 
 static void why_no_fit(struct jobsvc *s, struct job_entry *e, const struct resources *need)

@@ -193,6 +193,13 @@ void engine_remove_entry(struct jobsvc *s, struct job_entry *e);
 void engine_run_now(struct jobsvc *s, struct job_entry *e, const char *args);
 /* DELETE /task/kill/<name>. Returns how many kills were sent. */
 int engine_kill_job(struct jobsvc *s, struct job_entry *e);
+/*
+ * A run of e was launched at now (ms): its schedule moves to the next
+ * occurrence after now, and past the run's own occurrence even when it was
+ * queued (and launched) a few ms before it.
+ */
+void engine_advance_schedule(struct jobsvc *s, struct job_entry *e, const struct queued_run *q,
+			     int64_t now);
 /* PUT /job/success/<name>. */
 void engine_mark_success(struct jobsvc *s, struct job_entry *e);
 /*

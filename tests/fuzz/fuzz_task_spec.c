@@ -4,6 +4,8 @@
  * checkpoints). Checks the parser's promises: an error names something,
  * a success has an id, a name, a command value when shell, bounded arrays,
  * a user that follows the one rule, and task_spec_free() releases all.
+ * Also its inverse: task_spec_to_json() of an accepted spec parses again,
+ * and building from that gives the same JSON (a fixed point).
  */
 #include <jansson.h>
 #include <stddef.h>
@@ -13,6 +15,22 @@
 #include "core/task_spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void round_trip(const struct task_spec *s, const char *fw_user)
+{
+	json_t *built = task_spec_to_json(s), *again;
+	struct task_spec t;
+	struct jerr err;
+
+	if (task_spec_parse(built, fw_user, &t, &err) != 0)
+		__builtin_trap();
+	again = task_spec_to_json(&t);
+	if (!json_equal(built, again) || strcmp(t.user, s->user))
+		__builtin_trap();
+	json_decref(again);
+	json_decref(built);
+	task_spec_free(&t);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				__builtin_trap();
 		if (task_spec_unsupported(&s, msg, sizeof(msg)) && !msg[0])
 			__builtin_trap();
+		round_trip(&s, fw_user);
 	} else if (!err.msg[0]) {
 		__builtin_trap();
 	}

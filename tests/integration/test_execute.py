@@ -9,9 +9,12 @@ tasks by default), else as the current user.
 import json
 import os
 import pwd
+import queue
 import re
 import signal
 import subprocess
+import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -110,32 +113,59 @@ def test_kill_after(running):
 
 
 class Background:
-    """`agora execute` running in the background, read line by line."""
+    """`agora execute` running in the background, its stdout read line by line.
+
+    One thread reads stdout into a queue, so every line is seen exactly once:
+    mixing readline() with communicate() lost the lines readline() had already
+    buffered (communicate reads the pipe's descriptor), e.g. the stdout
+    location printed right after TASK_RUNNING. stderr goes to a file."""
 
     def __init__(self, cluster, *args):
-        self.p = subprocess.Popen([AGORA] + execute_args(cluster, *args),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        fd, self.err_path = tempfile.mkstemp(dir=cluster.tmp, suffix=".execute-stderr")
+        with os.fdopen(fd, "w") as err:
+            self.p = subprocess.Popen([AGORA] + execute_args(cluster, *args),
+                                      stdout=subprocess.PIPE, stderr=err, text=True)
         self.lines = []
+        self.queue = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.out = self.err = ""
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.queue.put(line)
+        self.queue.put(None)  # EOF
+
+    def _take(self, timeout):
+        line = self.queue.get(timeout=timeout)
+        if line is not None:
+            self.lines.append(line)
+        return line
 
     def wait_line(self, text, timeout=30):
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.p.stdout.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            if text in line:
-                return line
+        try:
+            while True:
+                line = self._take(max(0.0, deadline - time.monotonic()))
+                if line is None:
+                    break
+                if text in line:
+                    return line
+        except queue.Empty:
+            pass
         raise AssertionError(f"no '{text}' in:\n{''.join(self.lines)}")
 
     def finish(self, timeout=30):
-        out, err = self.p.communicate(timeout=timeout)
-        self.out = "".join(self.lines) + out
-        self.err = err
+        self.p.wait(timeout=timeout)
+        while self._take(timeout) is not None:
+            pass
+        self.out = "".join(self.lines)
+        with open(self.err_path) as f:
+            self.err = f.read()
         return self.p.returncode
 
     def explain(self):
-        return f"rc={self.p.returncode}\nstdout:\n{self.out}\nstderr:\n{self.err}"
+        return f"rc={self.p.returncode}\nstdout:\n{''.join(self.lines)}\nstderr:\n{self.err}"
 
     def close(self):
         if self.p.poll() is None:

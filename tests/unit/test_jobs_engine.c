@@ -208,6 +208,43 @@ static void test_a_job_whose_count_ran_out_is_disabled_after_success(void **stat
 	assert_int_equal(e->job->success_count, 1);
 }
 
+/*
+ * The launch moves the schedule past the run's own occurrence even when the
+ * run was launched a few ms before it (a timer may fire up to EARLY_SLACK_MS
+ * early and the offer may come at once): from the launch time alone the
+ * schedule stayed at that occurrence and the timer queued it a second time
+ * (an R3/…/PT1S job ran occurrences 0, 0, 1).
+ */
+static void test_a_launch_moves_the_schedule_past_its_own_occurrence(void **state)
+{
+	struct fixture *f = *state;
+	struct jobsvc *s = &f->s;
+	struct job_entry *e = add(s, "{\"name\":\"r3\",\"command\":\"true\","
+				     "\"schedule\":\"R3/2999-01-01T00:00:00Z/PT1S\"}");
+	int64_t t0 = e->sched.start_ms;
+	struct queued_run q = { .entry = e, .due_ms = t0 };
+
+	/* queued early for occurrence 0, launched 5 ms before it */
+	engine_advance_schedule(s, e, &q, t0 - 5);
+	assert_int_equal(e->sched.start_ms, t0 + 1000);
+	assert_int_equal(e->sched.repeat, 2);
+	assert_true(!strncmp(e->job->schedule, "R2/2999-01-01T00:00:01", 22));
+	assert_true(event_pending(e->timer, EV_TIMEOUT, NULL));
+	/* occurrence 1, launched at that very ms */
+	q.due_ms = e->sched.start_ms;
+	engine_advance_schedule(s, e, &q, t0 + 1000);
+	assert_int_equal(e->sched.start_ms, t0 + 2000);
+	assert_int_equal(e->sched.repeat, 1);
+	/* occurrence 2, launched 1.5 s late: the missed occurrence 3 is skipped */
+	q.due_ms = e->sched.start_ms;
+	engine_advance_schedule(s, e, &q, t0 + 3500);
+	assert_int_equal(e->sched.start_ms, t0 + 4000);
+	assert_int_equal(e->sched.repeat, 0);
+	assert_true(!strncmp(e->job->schedule, "R0/", 3));
+	/* R0: no occurrence left to arm */
+	assert_false(event_pending(e->timer, EV_TIMEOUT, NULL));
+}
+
 /* ---- parents and children ---- */
 
 static void test_children_run_after_their_parents(void **state)
@@ -352,6 +389,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_future_job_waits_on_its_timer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_a_job_whose_count_ran_out_is_disabled_after_success,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_launch_moves_the_schedule_past_its_own_occurrence,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children_run_after_their_parents, setup,
 						teardown),

@@ -275,6 +275,124 @@ static void test_master_checks(void **state)
 	assert_non_null(strstr(msg, "container.volumes"));
 }
 
+/* Every typed field of a and b is the same (b was parsed from a's JSON). */
+static void assert_same_spec(const struct task_spec *a, const struct task_spec *b)
+{
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->name, b->name);
+	if (a->agent_id || b->agent_id)
+		assert_string_equal(a->agent_id, b->agent_id);
+	assert_string_equal(a->user, b->user);
+	assert_int_equal(a->command.shell, b->command.shell);
+	if (a->command.value || b->command.value)
+		assert_string_equal(a->command.value, b->command.value);
+	if (a->command.user || b->command.user)
+		assert_string_equal(a->command.user, b->command.user);
+	assert_int_equal(a->command.nargs, b->command.nargs);
+	for (size_t i = 0; i < a->command.nargs; i++)
+		assert_string_equal(a->command.args[i], b->command.args[i]);
+	assert_int_equal(a->command.nenv, b->command.nenv);
+	for (size_t i = 0; i < a->command.nenv; i++) {
+		assert_string_equal(a->command.env[i].name, b->command.env[i].name);
+		assert_string_equal(a->command.env[i].value, b->command.env[i].value);
+		assert_int_equal(a->command.env[i].secret, b->command.env[i].secret);
+	}
+	assert_int_equal(a->command.nuris, b->command.nuris);
+	for (size_t i = 0; i < a->command.nuris; i++) {
+		const struct task_spec_uri *u = &a->command.uris[i], *v = &b->command.uris[i];
+		assert_string_equal(u->value, v->value);
+		if (u->output_file || v->output_file)
+			assert_string_equal(u->output_file, v->output_file);
+		assert_int_equal(u->executable, v->executable);
+		assert_int_equal(u->extract, v->extract);
+		assert_int_equal(u->cache, v->cache);
+	}
+	assert_true(res_equal(&a->resources, &b->resources));
+	if (a->allocation_role || b->allocation_role)
+		assert_string_equal(a->allocation_role, b->allocation_role);
+	assert_true(a->gpus == b->gpus);
+	assert_int_equal(a->container.present, b->container.present);
+	if (a->container.present)
+		assert_string_equal(a->container.type, b->container.type);
+	assert_int_equal(a->container.has_image, b->container.has_image);
+	if (a->container.image || b->container.image)
+		assert_string_equal(a->container.image, b->container.image);
+	assert_int_equal(a->has_kill_grace, b->has_kill_grace);
+	assert_true(a->kill_grace == b->kill_grace);
+	assert_int_equal(a->nlabels, b->nlabels);
+	for (size_t i = 0; i < a->nlabels; i++) {
+		assert_string_equal(a->labels[i].key, b->labels[i].key);
+		if (a->labels[i].value || b->labels[i].value)
+			assert_string_equal(a->labels[i].value, b->labels[i].value);
+	}
+	assert_int_equal(a->has_health_check, b->has_health_check);
+	if (a->health_check_type || b->health_check_type)
+		assert_string_equal(a->health_check_type, b->health_check_type);
+}
+
+/* parse → task_spec_to_json → parse gives the same spec, and building again the same JSON. */
+static void test_to_json_round_trip(void **state)
+{
+	static const char *const tasks[] = {
+		"{" BASE ",\"command\":{\"shell\":false,\"value\":\"/bin/echo\","
+		"\"arguments\":[\"echo\",\"a b\"],\"user\":\"alice\",\"uris\":[{\"value\":"
+		"\"http://x/y.tgz\",\"extract\":false,\"executable\":true,\"output_file\":\"z\"},"
+		"{\"value\":\"/f\",\"cache\":true}],"
+		"\"environment\":{\"variables\":[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"B\","
+		"\"type\":\"SECRET\",\"secret\":{}},{\"name\":\"C\"}]}},\"container\":{\"type\":\"MESOS\"},"
+		"\"kill_policy\":{\"grace_period\":{\"nanoseconds\":\"2500000000\"}},"
+		"\"labels\":{\"labels\":[{\"key\":\"k\",\"value\":\"v\"},{\"key\":\"only\"}]},"
+		"\"health_check\":{\"type\":\"COMMAND\"}}",
+		"{\"name\":\"\",\"task_id\":{\"value\":\"t2\"},\"resources\":[],"
+		"\"command\":{\"value\":\"true\"}}",
+		"{\"name\":\"g\",\"task_id\":{\"value\":\"t3\"},\"resources\":[{\"name\":\"cpus\","
+		"\"type\":\"SCALAR\",\"scalar\":{\"value\":0.5},\"allocation_info\":{\"role\":\"dev\"}},"
+		"{\"name\":\"gpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":2},"
+		"\"allocation_info\":{\"role\":\"dev\"}},{\"name\":\"ports\",\"type\":\"RANGES\","
+		"\"ranges\":{\"range\":[{\"begin\":31000,\"end\":31002}]},"
+		"\"allocation_info\":{\"role\":\"dev\"}}],"
+		"\"command\":{\"value\":\"nvidia-smi\",\"user\":\"\"},"
+		"\"container\":{\"type\":\"MESOS\",\"mesos\":{\"image\":{\"type\":\"DOCKER\","
+		"\"docker\":{\"name\":\"busybox:1\"}}}},\"kill_policy\":{\"grace_period\":"
+		"{\"nanoseconds\":0}},\"health_check\":{}}",
+		"{\"name\":\"d\",\"task_id\":{\"value\":\"t4\"},\"resources\":[],"
+		"\"command\":{\"shell\":false,\"value\":\"/x\"},"
+		"\"container\":{\"type\":\"DOCKER\",\"docker\":{\"image\":\"alpine\"}}}",
+		"{\"name\":\"e\",\"task_id\":{\"value\":\"t5\"},\"resources\":[],"
+		"\"command\":{\"value\":\"x\"},\"container\":{\"type\":\"MESOS\",\"mesos\":"
+		"{\"image\":{}}}}",
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(tasks) / sizeof(tasks[0]); i++) {
+		struct task_spec a, b, c;
+		struct jerr err = { { 0 } };
+		json_t *ja, *jb;
+		char *ta, *tb;
+
+		if (parse(tasks[i], "fw", &a, &err) != 0)
+			fail_msg("task %zu: %s", i, err.msg);
+		ja = task_spec_to_json(&a);
+		if (task_spec_parse(ja, "fw", &b, &err) != 0)
+			fail_msg("task %zu built: %s", i, err.msg);
+		assert_same_spec(&a, &b);
+		jb = task_spec_to_json(&b);
+		ta = json_dumps(ja, JSON_SORT_KEYS | JSON_COMPACT);
+		tb = json_dumps(jb, JSON_SORT_KEYS | JSON_COMPACT);
+		if (strcmp(ta, tb))
+			fail_msg("task %zu: not a fixed point\n%s\n%s", i, ta, tb);
+		/* and the built JSON parses like the original for every role */
+		assert_int_equal(task_spec_parse(jb, NULL, &c, &err), 0);
+		task_spec_free(&c);
+		free(ta);
+		free(tb);
+		json_decref(ja);
+		json_decref(jb);
+		task_spec_free(&a);
+		task_spec_free(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_what_agora_does_not_run_yet),
 		cmocka_unit_test(test_one_user_rule),
 		cmocka_unit_test(test_master_checks),
+		cmocka_unit_test(test_to_json_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
