@@ -32,12 +32,21 @@ static bool accept_allows_json(const char *accept)
 	       strstr(accept, "application/*");
 }
 
+/*
+ * A refused SUBSCRIBE: the 200 stream with one ERROR event, then closed. It
+ * carries a Mesos-Stream-Id like every 200 to SUBSCRIBE (Mesos sets the
+ * header before it decides), so a scheduler reads the ERROR instead of
+ * taking the answer for a broken stream and retrying.
+ */
 static void send_error_and_close(struct http_req *r, const char *message)
 {
 	struct http_stream *st;
+	char stream_id[UUID_STR_LEN];
 	json_t *ev = json_pack("{s:s, s:{s:s}}", "type", "ERROR", "error", "message", message);
 	char *payload = json_compact(ev);
 	json_decref(ev);
+	if (uuid_random(NULL, stream_id) == 0)
+		http_add_header(r, "Mesos-Stream-Id", stream_id);
 	st = http_stream_start(r, 200, "application/json", NULL, NULL);
 	http_stream_send_record(st, payload);
 	http_stream_free(st);

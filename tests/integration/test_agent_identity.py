@@ -13,7 +13,7 @@ import json
 import signal
 
 from agent_client import AgentClient
-from conftest import SEED_PRINCIPAL, SEED_SECRET, http, wait_until
+from conftest import SEED_PRINCIPAL, SEED_SECRET, http, run_agora, wait_until
 from scheduler import Scheduler, task_info
 from test_tasks_agent import TASK_USER, kill_leftovers
 
@@ -58,6 +58,7 @@ def first_event(cluster, auth):
     c.request("POST", "/api/v1/scheduler", json.dumps(body), s._headers())
     r = c.getresponse()
     assert r.status == 200
+    assert r.getheader("Mesos-Stream-Id"), r.getheaders()  # every 200 to SUBSCRIBE has one
     head = b""
     while not head.endswith(b"\n"):
         head += r.read(1)
@@ -199,6 +200,16 @@ def test_register_agents_acl_decides_who_may_be_an_agent(cluster):
         assert ev["type"] == "ERROR"
         assert "principal 'agent-b' is refused by ACL register_frameworks[0]" in \
             ev["error"]["message"]
+        # ... and `agora execute` says so at once (the refusal's 200 had no
+        # Mesos-Stream-Id: it retried 5 times and blamed --master)
+        secret = cluster.write("secret-agent-b", SECRETS["agent-b"] + "\n")
+        r = run_agora("execute", f"--master=127.0.0.1:{cluster.master_port}", "--name=x",
+                      "--command=true", "--principal=agent-b", f"--secret_file={secret}",
+                      timeout=60)
+        assert r.returncode == 1, r
+        assert "refused by ACL register_frameworks[0]" in r.stderr, r.stderr
+        assert "Mesos-Stream-Id" not in r.stderr and "giving up after" not in r.stderr, \
+            r.stderr
         # agent-b may register agents
         other = AgentClient(cluster.master_port, "agent-b", SECRETS["agent-b"])
         assert other.subscribe()[0] == 200

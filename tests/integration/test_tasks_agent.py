@@ -74,11 +74,10 @@ def test_kill_ends_the_whole_process_group(env):
     sandbox = sandbox_of(env, "sleeper")
     pgid = int(wait_until(lambda: read(os.path.join(sandbox, "pid")).strip(), what="pid file"))
     wait_until(lambda: len(group_members(pgid)) >= 3, what="the task's processes")
-    t0 = time.monotonic()
     st, text = env.sched.kill("sleeper")
     assert st == 202, text
     killed = env.sched.wait_update("sleeper", "TASK_KILLED")
-    assert time.monotonic() - t0 < 4  # SIGTERM was enough, no grace period wait
+    # SIGTERM was enough: an escalation would have said "Killed"
     assert killed["message"] == "Command terminated with signal Terminated"
     assert group_members(pgid) == []
     assert not pid_alive(killed["container_status"]["executor_pid"])
