@@ -285,6 +285,8 @@ class Cluster:
                 f"--credentials={credentials or os.path.join(SEED, 'master-credentials.json')}",
                 "--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=3",
                 "--heartbeat_interval=1secs"]
+        given = {f.split("=", 1)[0] for f in extra if f.startswith("--")}
+        args = [a for a in args if a.split("=", 1)[0] not in given]  # extra flags win
         p = self.spawn(name, args + list(extra))
         if wait:
             wait_until(lambda: self.get("/health", auth=None).status == 200,
