@@ -452,9 +452,16 @@ def test_a_thousand_tasks_leave_no_cgroup_behind(start, cgroot):
     assert root and cgroot.children() == [], "before: the fresh root holds no task cgroup"
     command = f"grep -q /{cgroot.name}/ /proc/self/cgroup"
     launched = 0
+    def fits(offer):  # how many cpus:0.01;mem:16 tasks an offer holds
+        have = {r["name"]: r["scalar"]["value"] for r in offer["resources"]
+                if r.get("type") == "SCALAR"}
+        return min(int(have.get("cpus", 0) * 100 + 1e-6), int(have.get("mem", 0) // 16))
+
     while launched < n:
-        offer = e.sched.wait_offer()
-        k = min(batch, n - launched)
+        # the resources of tasks that ended come back as offers of their own, some with
+        # room for one task only: launch what the offer holds, never more
+        offer = e.sched.wait_offer(timeout=60, pred=lambda o: fits(o) > 0)
+        k = min(batch, n - launched, fits(offer))
         tasks = [task_info(f"t{launched + i}", offer, command, resources="cpus:0.01;mem:16")
                  for i in range(k)]
         status, text = e.sched.launch(offer, tasks, refuse_seconds=0)
