@@ -512,48 +512,6 @@ static void on_offers(struct sched *s, const struct mesos_offer *offers, size_t 
 
 /* ---- where stdout is: the sandbox from the agent's /state ---- */
 
-static bool executor_has_task(const json_t *ex, const char *task_id)
-{
-	static const char *const keys[] = { "tasks", "queued_tasks", "completed_tasks" };
-	size_t i;
-	json_t *t;
-
-	for (size_t k = 0; k < ARRAY_LEN(keys); k++)
-		json_array_foreach(json_object_get(ex, keys[k]), i, t) {
-			const char *id = json_string_value(json_object_get(t, "id"));
-			if (id && !strcmp(id, task_id))
-				return true;
-		}
-	return false;
-}
-
-/* frameworks[].executors[].directory of the executor that ran the task. */
-static const char *find_sandbox(const json_t *state, const char *framework_id,
-				const char *task_id)
-{
-	static const char *const fw_keys[] = { "frameworks", "completed_frameworks" };
-	static const char *const ex_keys[] = { "executors", "completed_executors" };
-	size_t i, j;
-	json_t *fw, *ex;
-
-	for (size_t a = 0; a < ARRAY_LEN(fw_keys); a++)
-		json_array_foreach(json_object_get(state, fw_keys[a]), i, fw) {
-			const char *id = json_string_value(json_object_get(fw, "id"));
-			if (!id || strcmp(id, framework_id))
-				continue;
-			for (size_t b = 0; b < ARRAY_LEN(ex_keys); b++)
-				json_array_foreach(json_object_get(fw, ex_keys[b]), j, ex) {
-					const char *eid = json_string_value(json_object_get(ex, "id"));
-					const char *dir =
-						json_string_value(json_object_get(ex, "directory"));
-					if (dir && ((eid && !strcmp(eid, task_id)) ||
-						    executor_has_task(ex, task_id)))
-						return dir;
-				}
-		}
-	return NULL;
-}
-
 /*
  * Where the output is: a command that shows it (`agora task logs`, with the
  * same credential flags), not a URL that needs credentials and a query.
@@ -595,7 +553,7 @@ static void on_agent_state(int status, const char *body, size_t len, struct evke
 	if (status == 200)
 		state = json_parse_bounded(body, len, STATE_MAX, "agent /state", &je);
 	if (state)
-		dir = find_sandbox(state, sched_framework_id(x->sched), x->task_id);
+		dir = cli_sandbox_of(state, sched_framework_id(x->sched), x->task_id);
 	if (dir)
 		print_stdout_location(x, dir, NULL);
 	else if (x->terminal) {

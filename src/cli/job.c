@@ -66,13 +66,6 @@ struct job_cli {
 	const char *pos[4];
 };
 
-struct reply {
-	int status;
-	char *body;
-	size_t len;
-	bool done;
-};
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -103,22 +96,9 @@ static const char *or_(const char *s, const char *fallback)
 
 /* ---- one blocking request ---- */
 
-static void on_done(int status, const char *body, size_t len, struct evkeyvalq *headers,
-		    void *arg)
-{
-	struct reply *rep = arg;
-	(void)headers;
-	rep->status = status;
-	rep->body = xmalloc(len + 1);
-	memcpy(rep->body, body, len);
-	rep->body[len] = '\0';
-	rep->len = len;
-	rep->done = true;
-}
-
 /* 0 with *rep filled (any HTTP status), or -EIO when nothing came back. */
 static int request(struct job_cli *c, enum evhttp_cmd_type method, const char *uri,
-		   const char *body, size_t len, struct reply *rep)
+		   const char *body, size_t len, struct cli_reply *rep)
 {
 	const char *headers[7];
 	int n = 0;
@@ -137,7 +117,7 @@ static int request(struct job_cli *c, enum evhttp_cmd_type method, const char *u
 	headers[n] = NULL;
 	if (!c->client)
 		c->client = http_client_new(c->base, c->host, c->port, c->timeout);
-	if (!http_client_request(c->client, method, uri, headers, body, len, on_done, NULL, rep))
+	if (!http_client_request(c->client, method, uri, headers, body, len, cli_reply_done, NULL, rep))
 		return -EIO;
 	while (!rep->done)
 		if (event_base_loop(c->base, EVLOOP_ONCE) < 0)
@@ -146,7 +126,7 @@ static int request(struct job_cli *c, enum evhttp_cmd_type method, const char *u
 }
 
 /* Prints why a request failed: the service's "message", or what is known. */
-static void report(const struct job_cli *c, const struct reply *rep, const char *what)
+static void report(const struct job_cli *c, const struct cli_reply *rep, const char *what)
 {
 	json_t *doc = rep->body ? json_loads(rep->body, 0, NULL) : NULL;
 	const char *msg = json_string_value(json_object_get(doc, "message"));
@@ -167,7 +147,7 @@ static void report(const struct job_cli *c, const struct reply *rep, const char 
 	json_decref(doc);
 }
 
-static void reply_free(struct reply *rep)
+static void reply_free(struct cli_reply *rep)
 {
 	free(rep->body);
 	rep->body = NULL;
@@ -176,7 +156,7 @@ static void reply_free(struct reply *rep)
 /* GET uri and parse the JSON answer; NULL after printing the error. */
 static json_t *get_json(struct job_cli *c, const char *uri, const char *what)
 {
-	struct reply rep;
+	struct cli_reply rep;
 	json_t *doc = NULL;
 
 	request(c, EVHTTP_REQ_GET, uri, NULL, 0, &rep);
@@ -297,7 +277,7 @@ static int verb_add(struct job_cli *c)
 	const char *path = c->npos > 0 ? c->pos[0] : NULL;
 	char *text = NULL, what[300];
 	json_error_t jerr;
-	struct reply rep;
+	struct cli_reply rep;
 	json_t *doc;
 	size_t len = 0;
 	int r, rc = 1;
@@ -385,7 +365,7 @@ static int job_action(struct job_cli *c, enum evhttp_cmd_type method, const char
 		      const char *done_fmt)
 {
 	char name[NAME_ARG_MAX + 1], uri[URI_MAX], what[NAME_ARG_MAX + 32];
-	struct reply rep;
+	struct cli_reply rep;
 	int rc = 1;
 
 	if (name_arg(c, 0, name, sizeof(name)) < 0)
@@ -485,7 +465,7 @@ static int logs_step(struct job_cli *c, const char *name, struct follow *f)
 {
 	char uri[URI_MAX], what[NAME_ARG_MAX + 16], run[48] = "";
 	const char *data, *state;
-	struct reply rep;
+	struct cli_reply rep;
 	json_t *doc = NULL;
 	int rc = -1;
 

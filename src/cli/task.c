@@ -56,13 +56,6 @@ struct task_cli {
 	char framework_id[256], agent_id[256], state[64], sandbox[PATH_MAX];
 };
 
-struct reply {
-	int status;
-	char *body;
-	size_t len;
-	bool done;
-};
-
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void fail(const char *fmt, ...)
 {
@@ -89,20 +82,8 @@ static void usage(FILE *out)
 		"  --timeout=DURATION               per request (default 30secs)\n");
 }
 
-static void on_done(int status, const char *body, size_t len, struct evkeyvalq *h, void *arg)
-{
-	struct reply *rep = arg;
-	(void)h;
-	rep->status = status;
-	rep->body = xmalloc(len + 1);
-	memcpy(rep->body, body, len);
-	rep->body[len] = '\0';
-	rep->len = len;
-	rep->done = true;
-}
-
 /* GET uri from ep; *rep filled whatever the status (0: no answer). */
-static void get(struct task_cli *c, struct endpoint *ep, const char *uri, struct reply *rep)
+static void get(struct task_cli *c, struct endpoint *ep, const char *uri, struct cli_reply *rep)
 {
 	const char *headers[] = { "Accept", "application/json", "Authorization", c->auth, NULL };
 
@@ -111,7 +92,7 @@ static void get(struct task_cli *c, struct endpoint *ep, const char *uri, struct
 		headers[2] = NULL;
 	if (!ep->client)
 		ep->client = http_client_new(c->base, ep->host, ep->port, c->timeout);
-	if (!http_client_request(ep->client, EVHTTP_REQ_GET, uri, headers, NULL, 0, on_done, NULL,
+	if (!http_client_request(ep->client, EVHTTP_REQ_GET, uri, headers, NULL, 0, cli_reply_done, NULL,
 				 rep)) {
 		rep->done = true;
 		return;
@@ -125,7 +106,7 @@ static void get(struct task_cli *c, struct endpoint *ep, const char *uri, struct
 static json_t *get_json(struct task_cli *c, struct endpoint *ep, const char *uri,
 			const char *what)
 {
-	struct reply rep;
+	struct cli_reply rep;
 	struct jerr je = { { 0 } };
 	json_t *doc = NULL;
 
@@ -285,44 +266,19 @@ out:
 
 /* ---- 2. the sandbox in the agent's state ---- */
 
-static bool executor_has_task(const json_t *ex, const char *task_id)
-{
-	static const char *const keys[] = { "tasks", "queued_tasks", "completed_tasks" };
-	const json_t *t;
-	for (size_t k = 0; k < ARRAY_LEN(keys); k++)
-		if (find_in(json_object_get(ex, keys[k]), task_id, &t))
-			return true;
-	return false;
-}
-
 static int locate_sandbox(struct task_cli *c)
 {
-	static const char *const fw_keys[] = { "frameworks", "completed_frameworks" };
-	static const char *const ex_keys[] = { "executors", "completed_executors" };
 	json_t *state = get_json(c, &c->a, "/state", "the agent");
-	size_t i, j;
-	json_t *fw, *ex;
+	const char *dir;
 
 	if (!state)
 		return -1;
-	for (size_t a = 0; a < ARRAY_LEN(fw_keys); a++)
-		json_array_foreach(json_object_get(state, fw_keys[a]), i, fw) {
-			const char *id = json_string_value(json_object_get(fw, "id"));
-			if (!id || strcmp(id, c->framework_id))
-				continue;
-			for (size_t b = 0; b < ARRAY_LEN(ex_keys); b++)
-				json_array_foreach(json_object_get(fw, ex_keys[b]), j, ex) {
-					const char *eid = json_string_value(json_object_get(ex, "id"));
-					const char *dir =
-						json_string_value(json_object_get(ex, "directory"));
-					if (dir && ((eid && !strcmp(eid, c->task_id)) ||
-						    executor_has_task(ex, c->task_id))) {
-						str_copy(c->sandbox, dir, sizeof(c->sandbox));
-						json_decref(state);
-						return 0;
-					}
-				}
-		}
+	dir = cli_sandbox_of(state, c->framework_id, c->task_id);
+	if (dir) {
+		str_copy(c->sandbox, dir, sizeof(c->sandbox));
+		json_decref(state);
+		return 0;
+	}
 	json_decref(state);
 	fail("agent '%s' at %s:%u has no sandbox of task '%s' (not started yet, or collected)",
 	     c->agent_id, c->a.host, c->a.port, c->task_id);
