@@ -98,7 +98,7 @@ jobs/main.c                             jobs_main
 jobs/schedule.c                         schedule
 jobs/store.c                            jstore
 
-cli/cli.c                               cli_fail
+cli/cli.c                               cli_fail cli_reply cli_sandbox
 cli/execute.c                           cli_execute
 cli/job.c                               cli_job
 cli/up.c                                cli_up
