@@ -394,7 +394,8 @@ def check_start_rules(agora, work, up):
 
 # ---------------------------------------------------------------- check 5
 
-def flood(port, total, conns, batch=500, sources=("127.0.0.1",)):
+def flood(port, total, conns, batch=500, sources=("127.0.0.1",), started=None):
+    """started (a threading.Event) is set once the first answer came back."""
     body = json.dumps({"principal": "flood"}).encode()
     one = (b"POST /agent/challenge HTTP/1.1\r\nHost: 127.0.0.1\r\n"
            b"Content-Type: application/json\r\nContent-Length: " +
@@ -434,6 +435,8 @@ def flood(port, total, conns, batch=500, sources=("127.0.0.1",)):
                             local[st] = local.get(st, 0) + 1
                             buf = buf[end + 4 + length:]
                             got += 1
+                            if started is not None:
+                                started.set()
                     if got < n:
                         local["closed"] = local.get("closed", 0) + n - got
             except OSError as e:
@@ -501,11 +504,11 @@ def check_flood(agora, up, work, secrets, op, total, conns):
            f"flood {secs:.1f} s = {total / secs:.0f} req/s, answers {counts}; agent "
            f"start->registered {'%.3f s' % took if took is not None else 'NOT within 30 s'}")
     # (c) an agent started while such a flood is running (other sources)
-    res = {}
+    res, started = {}, threading.Event()
     th = threading.Thread(target=lambda: res.update(zip(("c", "s"), flood(
-        up.mp, total, conns, sources=spread))))
+        up.mp, total, conns, sources=spread, started=started))))
     th.start()
-    time.sleep(0.2)
+    started.wait(30)  # the flood is answered: the agent starts into it
     took, _ = agent_registration_time(agora, up, work, "agent-during-spread", secrets, op)
     th.join()
     report(took is not None and took < 1.0 and sum(res["c"].values()) == total,
@@ -514,11 +517,11 @@ def check_flood(agora, up, work, secrets, op, total, conns):
            f"flood {res['s']:.1f} s, answers {res['c']}")
     # (d) figure only: an agent on the attacker's own source address (a local
     # user flooding from 127.0.0.1 while a same-host agent registers)
-    res = {}
+    res, started = {}, threading.Event()
     th = threading.Thread(target=lambda: res.update(zip(("c", "s"), flood(
-        up.mp, total, conns))))
+        up.mp, total, conns, started=started))))
     th.start()
-    time.sleep(0.2)
+    started.wait(30)
     took, log = agent_registration_time(agora, up, work, "agent-during-same", secrets, op)
     th.join()
     print(f"INFO  5d agent on the flooding source address (127.0.0.1) during a "
